@@ -1,0 +1,17 @@
+/**
+ * Jest runs every *.test.ts under __tests__/ and services/. ts-jest is told to skip type checking
+ * (isolatedModules): `npm run typecheck` (tsc --noEmit) does that once for the whole tree, which
+ * keeps each test file at a few seconds instead of re-checking the provider bindings per file.
+ * @type {import('jest').Config}
+ */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/__tests__', '<rootDir>/services'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
+  },
+  setupFilesAfterEnv: ['<rootDir>/__tests__/support/setup.ts'],
+  modulePathIgnorePatterns: ['<rootDir>/cdktf.out/', '/dist/'],
+  testTimeout: 60000,
+};

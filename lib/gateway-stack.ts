@@ -1,0 +1,82 @@
+import { Construct } from 'constructs';
+import { LocalBackend, S3Backend, TerraformStack } from 'cdktf';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { RandomProvider } from '@cdktf/provider-random/lib/provider';
+import { AwsEnvironment } from './aws-environment';
+import type { Stage } from './config/load';
+import type { StageSettings } from './config/stage-settings';
+import { Logging } from './logging';
+import { Naming } from './naming';
+import { Network } from './network';
+
+/** Props of {@link GatewayStack}. */
+export interface GatewayStackProps {
+  /** The stage this stack deploys, with its validated settings. */
+  readonly stage: Stage;
+}
+
+/** Tags every taggable resource of a stage carries, beside the stage file's `defaultTags`. */
+export function stageTags(stage: Stage): Record<string, string> {
+  return { ...stage.settings.defaultTags, Stage: stage.name, ManagedBy: 'cdktf' };
+}
+
+/**
+ * One stage of the gateway: providers and state backend, then the constructs, each owning one
+ * concern and handed the others' handles. Construct IDs are Terraform addresses: keep them stable.
+ */
+export class GatewayStack extends TerraformStack {
+  readonly naming: Naming;
+  readonly environment: AwsEnvironment;
+  readonly logging: Logging;
+  readonly network: Network;
+
+  constructor(scope: Construct, id: string, props: GatewayStackProps) {
+    super(scope, id);
+    const { stage } = props;
+    const settings = stage.settings;
+    this.naming = new Naming(stage.name);
+
+    new AwsProvider(this, 'aws', {
+      region: settings.region,
+      defaultTags: [{ tags: stageTags(stage) }],
+    });
+    new RandomProvider(this, 'random');
+    configureBackend(this, stage.name, settings.backend);
+
+    this.environment = new AwsEnvironment(this, 'environment', { region: settings.region });
+    const production = settings.profile === 'production';
+    this.logging = new Logging(this, 'logging', {
+      environment: this.environment,
+      naming: this.naming,
+      defaultRetentionDays: settings.logRetentionDays,
+      keyDeletionWindowDays: production ? 30 : 7,
+    });
+
+    this.network = new Network(this, 'network', {
+      naming: this.naming,
+      environment: this.environment,
+      logging: this.logging,
+      cidr: settings.network.vpcCidr,
+      azCount: settings.network.azCount,
+      natGateways: settings.network.natGateways,
+      flowLogRetentionDays: settings.network.flowLogRetentionDays,
+    });
+  }
+}
+
+function configureBackend(stack: TerraformStack, stageName: string, backend: StageSettings['backend']): void {
+  if (backend.type === 'local') {
+    new LocalBackend(stack, { path: backend.path ?? `terraform.kong-gateway-${stageName}.tfstate` });
+    return;
+  }
+  const s3 = new S3Backend(stack, {
+    bucket: backend.bucket,
+    key: backend.key,
+    region: backend.region,
+    encrypt: true,
+    ...(backend.kmsKeyId ? { kmsKeyId: backend.kmsKeyId } : {}),
+    ...(backend.dynamodbTable ? { dynamodbTable: backend.dynamodbTable } : {}),
+  });
+  // cdktf 0.21's S3Backend predates S3-native locking (Terraform/OpenTofu >= 1.10).
+  if (backend.useLockfile) s3.addOverride('use_lockfile', true);
+}
