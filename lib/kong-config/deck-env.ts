@@ -52,7 +52,7 @@ export function envInt(name: string): DeckEnvRef {
 }
 
 /** What a parsed file holds where the text had a string reference: the template text itself. */
-export function isEnvStringRef(value: unknown): value is string {
+export function isEnvStringRef(value: unknown): boolean {
   return typeof value === 'string' && STRING_REF_VALUE.test(value);
 }
 
