@@ -81,7 +81,7 @@ export function isEnvIntRef(value: unknown): value is EnvIntMarker {
 const STRING_REF_VALUE = /^\$\{\{ env "(DECK_[A-Z0-9_]+)" \}\}$/;
 // In the text: a quoted string reference, or a bare integer reference.
 const QUOTED_STRING_REF = /"\$\{\{ env "(DECK_[A-Z0-9_]+)" \}\}"/g;
-const BARE_INT_REF = /\$\{\{ env "(DECK_[A-Z0-9_]+)" \| toInt \}\}/g;
+const BARE_INT_REF = /(?<!")\$\{\{ env "(DECK_[A-Z0-9_]+)" \| toInt \}\}(?!")/g;
 
 /**
  * Serializes a configuration object whose leaves may be {@link DeckEnvRef}s into decK text (JSON,
