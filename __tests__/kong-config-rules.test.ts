@@ -1,8 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseDeckTemplate } from '../lib/kong-config/deck-env';
+import { renderKongConfig } from '../lib/kong-config/render';
 import { ALL_KONG_RULES, checkRenderedConfig, deckModel, type KongRule } from '../lib/kong-config/rules';
-import { STAGE_NAMES, type Json } from './support/synth';
+import { STAGE_NAMES, testStage, type Json } from './support/synth';
 
 const RENDERED_DIR = path.join(__dirname, '..', 'infra', 'kong', 'rendered');
 const renderedText = (stage: string): string =>
@@ -24,6 +25,31 @@ const catchAll = (c: Json): Json => c.routes[0];
 describe('every stage satisfies every rule', () => {
   it.each(STAGE_NAMES)('infra/kong/rendered/%s.yaml', (stage) => {
     expect(checkRenderedConfig(renderedText(stage))).toEqual([]);
+  });
+});
+
+describe('every setting combination renders a file that satisfies every rule', () => {
+  const variants: [string, (raw: Json) => void][] = [
+    [
+      'local policy with a fixed task count',
+      (raw) => {
+        raw.rateLimiting.policy = 'local';
+        raw.kong.minCount = raw.kong.maxCount = raw.kong.desiredCount = 3;
+      },
+    ],
+    ['cluster policy', (raw) => (raw.rateLimiting.policy = 'cluster')],
+    [
+      'redis with sync_rate 0.5 and fail-open',
+      (raw) => Object.assign(raw.rateLimiting, { syncRate: 0.5, faultTolerant: true }),
+    ],
+    ['every consumer rotating', (raw) => raw.consumers.forEach((c: Json) => (c.rotating = true))],
+    [
+      'per-second limits',
+      (raw) => (raw.consumers[1].limits = { second: 2, minute: 60, hour: 1000, year: 100000 }),
+    ],
+  ];
+  it.each(variants)('dev with %s', (_what, mutate) => {
+    expect(checkRenderedConfig(renderKongConfig(testStage('dev', mutate)))).toEqual([]);
   });
 });
 

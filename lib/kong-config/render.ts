@@ -180,8 +180,10 @@ export function buildKongConfig(stage: Stage): DeckObject {
           {
             name: 'request-size-limiting',
             config: {
-              // 1 "megabytes" = 2^20 bytes in the plugin's handler, like nginx's `m`, so this equals
-              // KONG_NGINX_HTTP_CLIENT_MAX_BODY_SIZE (same setting) and the plugin answers 413 first.
+              // 1 "megabytes" = 2^20 bytes in the plugin's handler, like nginx's `m`. The same setting
+              // drives KONG_NGINX_HTTP_CLIENT_MAX_BODY_SIZE, which must be >= this (contracts); nginx
+              // checks a declared Content-Length before any plugin runs, so only a larger nginx limit
+              // lets this plugin be the one that answers 413.
               allowed_payload_size: kong.maxRequestBodyMiB,
               size_unit: 'megabytes',
               require_content_length: false, // streamed (chunked) bodies are counted as read
