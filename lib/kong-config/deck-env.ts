@@ -4,7 +4,7 @@
  * decK renders a state file as a Go `text/template` with the delimiters `${{` and `}}` BEFORE it
  * parses the YAML/JSON (Kong/go-database-reconciler `pkg/file/template.go`, `renderTemplate`):
  * `env "DECK_X"` returns the variable's text (an error when it is unset or lacks the `DECK_`
- * prefix), `toInt` / `toBool` convert it. In mock mode (`deck file render` without
+ * prefix), `toInt` / `toBool` convert it (toBool since Kong/deck#867, 2023; both in decK 1.49). In mock mode (`deck file render` without
  * `--populate-env-vars`) `env` returns the variable's NAME and `toInt` returns 42.
  *
  * Because the substitution is textual, where a reference stands decides the type Kong receives:

@@ -36,10 +36,10 @@ export const KEY_NAMES = ['apikey', 'x-api-key'] as const;
 /** The header the Bearer mapping hands the key to (the first of {@link KEY_NAMES}). */
 export const BEARER_TARGET_HEADER = KEY_NAMES[0];
 /**
- * Retries to another upstream address. nginx never passes a non-idempotent request (POST) to the
- * next upstream once it has been sent (`proxy_next_upstream` without `non_idempotent`), so this
- * one retry only covers connection failures (a task that Cloud Map still lists while it drains);
- * it cannot run an LLM generation twice.
+ * Retries to another upstream address. nginx's default `proxy_next_upstream error timeout` (without
+ * `non_idempotent`) never passes a POST to the next upstream once it has been sent, so this one retry
+ * only covers connection failures (a task that Cloud Map still lists while it drains) and cannot run
+ * an LLM generation twice. Not yet observed on a running Kong: the smoke test should confirm it.
  */
 export const SERVICE_RETRIES = 1;
 /** Connect timeout to the upstream in ms: an in-VPC peer that does not accept in 5 s is gone. */
