@@ -9,6 +9,7 @@ import type { StageSettings } from './config/stage-settings';
 import { Logging } from './logging';
 import { Naming } from './naming';
 import { Network } from './network';
+import { RateLimitStore } from './rate-limit-store';
 
 /** Props of {@link GatewayStack}. */
 export interface GatewayStackProps {
@@ -31,6 +32,8 @@ export class GatewayStack extends TerraformStack {
   readonly logging: Logging;
   readonly network: Network;
   readonly platform: ComputePlatform;
+  /** Counters of the `redis` rate-limiting policy; absent with `local` or `cluster`. */
+  readonly rateLimitStore?: RateLimitStore;
 
   constructor(scope: Construct, id: string, props: GatewayStackProps) {
     super(scope, id);
@@ -68,6 +71,19 @@ export class GatewayStack extends TerraformStack {
       flowLogRetentionDays: settings.network.flowLogRetentionDays,
     });
     this.platform = new ComputePlatform(this, 'platform', { naming: this.naming, network: this.network });
+
+    if (settings.rateLimiting.policy === 'redis') {
+      this.rateLimitStore = new RateLimitStore(this, 'rate-limit-store', {
+        naming: this.naming,
+        environment: this.environment,
+        logging: this.logging,
+        network: this.network,
+        nodeType: settings.rateLimiting.redisNodeType,
+        replicas: settings.rateLimiting.redisReplicas,
+        secretRecoveryWindowDays: settings.consumerSecrets.recoveryWindowDays,
+        keyDeletionWindowDays: production ? 30 : 7,
+      });
+    }
   }
 }
 
