@@ -83,7 +83,7 @@ export function skipKmsKeyPolicyChecks(keyPolicy: TerraformElement): void {
   skipCheckov(
     keyPolicy,
     'CKV_AWS_111',
-    'KMS key policy: write actions reach this key only; service principals are bound by conditions',
+    'KMS key policy: its write actions reach this key only, never other resources',
   );
   skipCheckov(
     keyPolicy,

@@ -23,7 +23,12 @@ out=cdktf.out
 if [[ "${SCAN_SKIP_SYNTH:-}" != 1 ]]; then
   echo "--- cdktf synth"
   rm -rf "$out/stacks"
-  npx cdktf synth --output "$out" >/dev/null
+  mkdir -p "$out"
+  log="$(mktemp)"
+  if ! npx cdktf synth --output "$out" >"$log" 2>&1; then
+    cat "$log" >&2
+    exit 1
+  fi
 fi
 
 reports="$out/checkov"
