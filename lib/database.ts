@@ -406,7 +406,9 @@ export function validateCaBundle(pem: string, source: string): string {
     try {
       cert = new crypto.X509Certificate(b[0]);
     } catch (err) {
-      throw new Error(`${source}: certificate ${i + 1} does not parse: ${(err as Error).message}`);
+      throw new Error(`${source}: certificate ${i + 1} does not parse: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     if (!cert.ca) {
       throw new Error(`${source}: certificate ${i + 1} (${cert.subject}) is not a CA certificate`);

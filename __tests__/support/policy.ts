@@ -200,7 +200,7 @@ export const noLiteralSecrets: PolicyRule = {
     }
     for (const r of stack.resources('aws_ecs_task_definition')) {
       const raw = r.values.container_definitions;
-      let containers: Json[] = [];
+      let containers: Json[];
       try {
         containers = typeof raw === 'string' ? JSON.parse(raw) : (raw ?? []);
       } catch {
