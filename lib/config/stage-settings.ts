@@ -184,28 +184,31 @@ const consumerLimits = z
     }
   });
 
-const consumer = z.strictObject({
-  /** Consumer name, `^[a-z][a-z0-9-]{1,40}$`; becomes Kong's username and the secret's name. */
-  name: z.string().regex(CONSUMER_NAME_PATTERN, `must match ${CONSUMER_NAME_PATTERN}`),
-  /** Requests allowed per period (rate-limiting plugin, limit_by consumer). */
-  limits: consumerLimits,
-  /**
-   * Generation of the consumer's key. Raising it by exactly 1 generates a new key in the other of
-   * the consumer's two key slots and makes it `current`; the slot of the old key keeps it
-   * (docs/runbooks/rotate-consumer-key.md).
-   * @default 1
-   */
-  keyVersion: z.number().int().min(1).default(1),
-  /**
-   * True while the consumer's key is being rotated: the secret then also carries the previous
-   * generation's key as `previous`, and Kong accepts both (docs/runbooks/rotate-consumer-key.md).
-   * @default false
-   */
-  rotating: z.boolean().default(false),
-}).refine((c) => !(c.rotating && c.keyVersion < 2), {
-  path: ['rotating'],
-  message: 'needs keyVersion >= 2: a rotation moves to a new key generation, and generation 1 has no previous key',
-});
+const consumer = z
+  .strictObject({
+    /** Consumer name, `^[a-z][a-z0-9-]{1,40}$`; becomes Kong's username and the secret's name. */
+    name: z.string().regex(CONSUMER_NAME_PATTERN, `must match ${CONSUMER_NAME_PATTERN}`),
+    /** Requests allowed per period (rate-limiting plugin, limit_by consumer). */
+    limits: consumerLimits,
+    /**
+     * Generation of the consumer's key. Raising it by exactly 1 generates a new key in the other of
+     * the consumer's two key slots and makes it `current`; the slot of the old key keeps it
+     * (docs/runbooks/rotate-consumer-key.md).
+     * @default 1
+     */
+    keyVersion: z.number().int().min(1).default(1),
+    /**
+     * True while the consumer's key is being rotated: the secret then also carries the previous
+     * generation's key as `previous`, and Kong accepts both (docs/runbooks/rotate-consumer-key.md).
+     * @default false
+     */
+    rotating: z.boolean().default(false),
+  })
+  .refine((c) => !(c.rotating && c.keyVersion < 2), {
+    path: ['rotating'],
+    message:
+      'needs keyVersion >= 2: a rotation moves to a new key generation, and generation 1 has no previous key',
+  });
 
 /** PostgreSQL majors Kong 3.9 supports (Kong docs: 12-16) that RDS still offers standard support for. */
 export const POSTGRES_MAJOR_VERSIONS = ['14', '15', '16'] as const;
