@@ -152,11 +152,16 @@ describe('each policy rule rejects a deliberately broken stack', () => {
           },
         ]),
       });
+      new EcsTaskDefinition(scope, 'opaque', {
+        family: 'kong',
+        containerDefinitions: '${jsonencode([{ name = "kong" }])}',
+      });
     });
     expect(noLiteralSecrets.check(broken)).toEqual([
       'aws_db_instance.db.password is a literal, not a reference to a generated value',
       'aws_secretsmanager_secret_version.encoded-literal.secret_string is a literal, not a reference to a generated value',
       'aws_secretsmanager_secret_version.typed-key.secret_string is a literal, not a reference to a generated value',
+      'aws_ecs_task_definition.opaque container_definitions is not JSON the policy can inspect (build it with JSON.stringify)',
       'aws_ecs_task_definition.task container "deck" sets DECK_CONSUMER_ACME_KEY in environment; use secrets',
       'aws_ecs_task_definition.task container "deck" sets KONG_PG_PASSWORD in environment; use secrets',
     ]);

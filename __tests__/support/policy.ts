@@ -148,6 +148,8 @@ const SECRET_SINKS: Readonly<Record<string, readonly string[]>> = {
   aws_db_instance: ['password'],
   aws_secretsmanager_secret_version: ['secret_string'],
   aws_elasticache_replication_group: ['auth_token'],
+  aws_elasticache_user: ['passwords'],
+  aws_ssm_parameter: ['value'],
 };
 
 /** Fields that hold a secret value; they must be Terraform expressions, never literals. */
@@ -204,7 +206,10 @@ export const noLiteralSecrets: PolicyRule = {
       try {
         containers = typeof raw === 'string' ? JSON.parse(raw) : (raw ?? []);
       } catch {
-        continue; // an expression resolved at plan time; nothing literal to inspect
+        problems.push(
+          `aws_ecs_task_definition.${r.name} container_definitions is not JSON the policy can inspect (build it with JSON.stringify)`,
+        );
+        continue;
       }
       for (const c of containers) {
         for (const e of (c.environment ?? []) as Json[]) {
@@ -229,7 +234,8 @@ export const generatedSecretsStayInSecretStores: PolicyRule = {
     for (const r of stack.allResources()) {
       const allowed = SECRET_SINKS[r.type] ?? [];
       for (const { where, text } of strings(r.values, '')) {
-        if (generated.test(text) && !allowed.includes(where)) {
+        const sink = allowed.some((field) => where === field || where.startsWith(`${field}[`));
+        if (generated.test(text) && !sink) {
           problems.push(`${r.type}.${r.name}.${where} uses a generated secret`);
         }
       }
