@@ -1,4 +1,6 @@
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import {
@@ -10,7 +12,15 @@ import {
   type KongDatabaseProps,
 } from '../lib/database';
 import { Network } from '../lib/network';
-import { policyDocument, refTo, synthConstruct, synthGateway, testStage, type Json } from './support/synth';
+import {
+  policyDocument,
+  rawStageSettings,
+  refTo,
+  synthConstruct,
+  synthGateway,
+  testStage,
+  type Json,
+} from './support/synth';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 const TEST_CA = fs.readFileSync(path.join(FIXTURES, 'test-ca-bundle.pem'), 'utf8');
@@ -271,6 +281,18 @@ describe('KongDatabase TLS inputs are checked', () => {
     ).toThrow(/database\.tls\.caBundleFile: certs\/missing\.pem does not exist\. Download the RDS CA bundle/);
   });
 
+  it('reports a bundle that is not a CA bundle as a settings error naming the file', () => {
+    expect(() =>
+      synthGateway(
+        'dev',
+        (raw) => (raw.database.tls = { verify: true, caBundleFile: 'test-leaf-certificate.pem' }),
+        FIXTURES,
+      ),
+    ).toThrow(
+      /config\/dev\.json: database\.tls\.caBundleFile: test-leaf-certificate\.pem: certificate 1 \(CN=db\.example\.internal\) is not a CA certificate/,
+    );
+  });
+
   it('rejects verify without a bundle in the stage settings', () => {
     expect(() => testStage('dev', (raw) => (raw.database.tls = { verify: true }))).toThrow(
       /database\.tls\.caBundleFile: must name the RDS CA bundle when verify is true/,
@@ -426,5 +448,44 @@ describe('KongDatabase input checks', () => {
       performance_insights_enabled: true,
       publicly_accessible: false,
     });
+  });
+});
+
+describe('cdktf synth with verification on and no bundle file', () => {
+  const ROOT = path.join(__dirname, '..');
+  let tmp: string;
+  beforeAll(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ca-bundle-'));
+    const config = path.join(tmp, 'config');
+    fs.mkdirSync(config);
+    const prod = rawStageSettings('prod');
+    prod.database.tls = { verify: true, caBundleFile: 'infra/kong/certs/not-downloaded-bundle.pem' };
+    fs.writeFileSync(path.join(config, 'prod.json'), JSON.stringify(prod));
+  });
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('exits non-zero with what to do, and writes no stack', () => {
+    const outdir = path.join(tmp, 'out');
+    const result = spawnSync(
+      path.join(ROOT, 'node_modules', '.bin', 'cdktf'),
+      ['synth', '--output', outdir],
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          CHECKPOINT_DISABLE: '1',
+          CI: '1',
+          KONG_GATEWAY_CONFIG_DIR: path.join(tmp, 'config'),
+        },
+        encoding: 'utf8',
+        timeout: 120_000,
+      },
+    );
+    const output = `${result.stdout}\n${result.stderr}`;
+    expect(result.status).not.toBe(0);
+    expect(output).toMatch(
+      /prod\.json: database\.tls\.caBundleFile: infra\/kong\/certs\/not-downloaded-bundle\.pem does not exist\. Download the RDS CA bundle/,
+    );
+    expect(fs.existsSync(path.join(outdir, 'stacks', 'kong-gateway-prod'))).toBe(false);
   });
 });

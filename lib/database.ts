@@ -430,5 +430,5 @@ export function readCaBundle(repositoryRoot: string, relativePath: string): stri
         `or set database.tls.verify to false (README, section "Database")`,
     );
   }
-  return validateCaBundle(fs.readFileSync(file, 'utf8'), `database.tls.caBundleFile ${relativePath}`);
+  return validateCaBundle(fs.readFileSync(file, 'utf8'), `database.tls.caBundleFile: ${relativePath}`);
 }

@@ -5,7 +5,7 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { RandomProvider } from '@cdktf/provider-random/lib/provider';
 import { AwsEnvironment } from './aws-environment';
 import { ComputePlatform } from './compute-platform';
-import type { Stage } from './config/load';
+import { StageSettingsError, type Stage } from './config/load';
 import type { StageSettings } from './config/stage-settings';
 import { ConsumerKeys } from './consumer-keys';
 import { KongDatabase, readCaBundle } from './database';
@@ -100,7 +100,7 @@ export class GatewayStack extends TerraformStack {
       keyDeletionWindowDays: production ? 30 : 7,
       verifyTls: db.tls.verify,
       ...(db.tls.verify && db.tls.caBundleFile
-        ? { caBundlePem: readCaBundle(props.repositoryRoot ?? REPOSITORY_ROOT, db.tls.caBundleFile) }
+        ? { caBundlePem: caBundleOf(stage, props.repositoryRoot ?? REPOSITORY_ROOT, db.tls.caBundleFile) }
         : {}),
     });
     if (production && !db.tls.verify) {
@@ -136,6 +136,15 @@ export class GatewayStack extends TerraformStack {
       description: 'ARN of the database master credentials secret',
       value: this.database.secret.arn,
     });
+  }
+}
+
+/** Reads the stage's CA bundle; a problem with it is reported like any other settings error. */
+function caBundleOf(stage: Stage, repositoryRoot: string, relativePath: string): string {
+  try {
+    return readCaBundle(repositoryRoot, relativePath);
+  } catch (err) {
+    throw new StageSettingsError([`${stage.file}: ${(err as Error).message}`]);
   }
 }
 
