@@ -42,7 +42,10 @@ describe('every setting combination renders a file that satisfies every rule', (
       'redis with sync_rate 0.5 and fail-open',
       (raw) => Object.assign(raw.rateLimiting, { syncRate: 0.5, faultTolerant: true }),
     ],
-    ['every consumer rotating', (raw) => raw.consumers.forEach((c: Json) => (c.rotating = true))],
+    [
+      'every consumer rotating',
+      (raw) => raw.consumers.forEach((c: Json) => ((c.keyVersion = 2), (c.rotating = true))),
+    ],
     [
       'per-second limits',
       (raw) => (raw.consumers[1].limits = { second: 2, minute: 60, hour: 1000, year: 100000 }),

@@ -106,6 +106,7 @@ describe.each(STAGE_NAMES)('rendered configuration of stage %s', (stage) => {
 
 describe('consumers during a key rotation', () => {
   const config = parsed('dev', (raw) => {
+    raw.consumers[1].keyVersion = 2;
     raw.consumers[1].rotating = true;
   });
 
