@@ -134,7 +134,6 @@ export class PlaceholderServer {
       bytesIn: 0,
     };
     this.inFlight.add(res);
-    if (this.draining) res.setHeader('Connection', 'close');
     res.on('close', () => {
       this.inFlight.delete(res);
       const finished = res.writableFinished;
@@ -167,7 +166,7 @@ export class PlaceholderServer {
     const route = this.routes.get(url.pathname);
     const method = req.method ?? 'GET';
     if (route === undefined) {
-      return sendError(
+      return this.sendError(
         res,
         404,
         errorBody(`Invalid URL (${method} ${url.pathname})`, 'invalid_request_error', null, 'unknown_url'),
@@ -177,7 +176,7 @@ export class PlaceholderServer {
     if (handler === undefined) {
       const allow = Object.keys(route).join(', ');
       res.setHeader('Allow', allow);
-      return sendError(
+      return this.sendError(
         res,
         405,
         errorBody(
@@ -194,7 +193,7 @@ export class PlaceholderServer {
   private onHandlerError(ex: Exchange, err: unknown): void {
     if (ex.signal.aborted) return; // the client left or shutdown cut it off: nothing to answer
     if (err instanceof RequestError && !ex.res.headersSent) {
-      sendError(ex.res, err.status, err.body);
+      this.sendError(ex.res, err.status, err.body);
       return;
     }
     this.logger.log('error', 'unhandled error', {
@@ -202,16 +201,17 @@ export class PlaceholderServer {
       error: err instanceof Error ? err.message : String(err),
     });
     if (ex.res.headersSent) ex.res.destroy();
-    else sendError(ex.res, 500, errorBody('The placeholder failed to handle the request.', 'server_error'));
+    else
+      this.sendError(ex.res, 500, errorBody('The placeholder failed to handle the request.', 'server_error'));
   }
 
   private health(ex: Exchange): void {
-    if (this.draining) sendJson(ex.res, 503, { status: 'draining' });
-    else sendJson(ex.res, 200, { status: 'ok' });
+    if (this.draining) this.sendJson(ex.res, 503, { status: 'draining' });
+    else this.sendJson(ex.res, 200, { status: 'ok' });
   }
 
   private models(ex: Exchange): void {
-    sendJson(ex.res, 200, {
+    this.sendJson(ex.res, 200, {
       object: 'list',
       data: this.config.models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'placeholder' })),
     });
@@ -225,7 +225,7 @@ export class PlaceholderServer {
       const values = url.searchParams.getAll(key);
       query[key] = values.length === 1 ? values[0] : values;
     }
-    sendJson(ex.res, 200, {
+    this.sendJson(ex.res, 200, {
       method: req.method,
       path: url.pathname,
       query,
@@ -250,11 +250,11 @@ export class PlaceholderServer {
     if (latencyMs > 0) await sleep(latencyMs, undefined, { signal: ex.signal });
 
     if (!request.stream) {
-      sendJson(ex.res, 200, completionObject(id, created, request.model, completion));
+      this.sendJson(ex.res, 200, completionObject(id, created, request.model, completion));
       return;
     }
     const { res } = ex;
-    res.writeHead(200, {
+    this.writeHead(res, 200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache',
       // Asks nginx-based proxies (Kong) not to buffer the stream.
@@ -268,6 +268,26 @@ export class PlaceholderServer {
     }
     if (chunkDelayMs > 0) await sleep(chunkDelayMs, undefined, { signal: ex.signal });
     res.end('data: [DONE]\n\n');
+  }
+
+  /** Writes the status line and headers; while draining, asks the client to close the connection. */
+  private writeHead(res: http.ServerResponse, status: number, headers: http.OutgoingHttpHeaders): void {
+    if (this.draining) res.setHeader('Connection', 'close');
+    res.writeHead(status, headers);
+  }
+
+  private sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+    const payload = JSON.stringify(body);
+    this.writeHead(res, status, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': Buffer.byteLength(payload),
+    });
+    res.end(payload);
+  }
+
+  /** Sends an OpenAI-style error object. */
+  private sendError(res: http.ServerResponse, status: number, body: OpenAiError): void {
+    this.sendJson(res, status, body);
   }
 
   /** A delay in ms: the override header when allowed and present, else the configured one. */
@@ -340,19 +360,6 @@ function clientIp(req: http.IncomingMessage): string | null {
   const real = headerValue(req, 'x-real-ip')?.trim();
   if (real !== undefined && CLIENT_IP_PATTERN.test(real)) return real;
   return req.socket.remoteAddress ?? null;
-}
-
-function sendError(res: http.ServerResponse, status: number, body: OpenAiError): void {
-  sendJson(res, status, body);
-}
-
-function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
-  const payload = JSON.stringify(body);
-  res.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(payload),
-  });
-  res.end(payload);
 }
 
 /** Waits for `drain`, or rejects when the exchange is aborted. */
