@@ -39,7 +39,8 @@ export interface ShutdownResult {
 interface Exchange {
   readonly req: http.IncomingMessage;
   readonly res: http.ServerResponse;
-  readonly url: URL;
+  /** The request path without its query string. */
+  readonly path: string;
   readonly requestId: string;
   /** Aborted when the response closes before it finished (client gone, or shutdown cut it off). */
   readonly signal: AbortSignal;
@@ -123,11 +124,12 @@ export class PlaceholderServer {
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const started = process.hrtime.bigint();
     const controller = new AbortController();
-    const url = new URL(req.url ?? '/', 'http://placeholder.invalid');
+    const target = req.url ?? '/';
+    const queryAt = target.indexOf('?');
     const ex: Exchange = {
       req,
       res,
-      url,
+      path: queryAt < 0 ? target : target.slice(0, queryAt),
       requestId: headerValue(req, 'x-kong-request-id') ?? randomUUID(),
       signal: controller.signal,
       stream: false,
@@ -141,7 +143,7 @@ export class PlaceholderServer {
       this.logger.log(finished ? 'info' : 'warn', 'request', {
         method: req.method,
         // The path only: a query string may carry a credential (`?apikey=`).
-        path: url.pathname,
+        path: ex.path,
         status: res.statusCode,
         duration_ms: Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10,
         request_id: ex.requestId,
@@ -162,14 +164,14 @@ export class PlaceholderServer {
 
   /** Dispatches to the handler of the path and method, or answers 404 / 405. */
   private route(ex: Exchange): Promise<void> | void {
-    const { req, res, url } = ex;
-    const route = this.routes.get(url.pathname);
+    const { req, res, path } = ex;
+    const route = this.routes.get(path);
     const method = req.method ?? 'GET';
     if (route === undefined) {
       return this.sendError(
         res,
         404,
-        errorBody(`Invalid URL (${method} ${url.pathname})`, 'invalid_request_error', null, 'unknown_url'),
+        errorBody(`Invalid URL (${method} ${path})`, 'invalid_request_error', null, 'unknown_url'),
       );
     }
     const handler = route[method];
@@ -180,7 +182,7 @@ export class PlaceholderServer {
         res,
         405,
         errorBody(
-          `Method ${method} is not allowed on ${url.pathname}; allowed: ${allow}.`,
+          `Method ${method} is not allowed on ${path}; allowed: ${allow}.`,
           'invalid_request_error',
           null,
           'method_not_allowed',
@@ -218,7 +220,8 @@ export class PlaceholderServer {
   }
 
   private async echo(ex: Exchange): Promise<void> {
-    const { req, url } = ex;
+    const { req } = ex;
+    const url = new URL(req.url ?? '/', 'http://placeholder.invalid');
     const body = await this.readBody(ex);
     const query: Record<string, string | string[]> = {};
     for (const key of new Set(url.searchParams.keys())) {
@@ -227,7 +230,7 @@ export class PlaceholderServer {
     }
     this.sendJson(ex.res, 200, {
       method: req.method,
-      path: url.pathname,
+      path: ex.path,
       query,
       http_version: req.httpVersion,
       request_line: `${req.method} ${req.url} HTTP/${req.httpVersion}`,
