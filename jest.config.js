@@ -1,7 +1,7 @@
 /**
  * Jest runs every *.test.ts under __tests__/ and services/. ts-jest is told to skip type checking
  * (isolatedModules): `npm run typecheck` (tsc --noEmit) does that once for the whole tree, which
- * keeps each test file at a few seconds instead of re-checking the provider bindings per file.
+ * keeps each test file at a few seconds (isolatedModules in tsconfig.json puts ts-jest in transpile mode) instead of re-checking the provider bindings per file.
  * @type {import('jest').Config}
  */
 module.exports = {
@@ -9,7 +9,7 @@ module.exports = {
   roots: ['<rootDir>/__tests__', '<rootDir>/services'],
   testMatch: ['**/*.test.ts'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
+    '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
   },
   setupFilesAfterEnv: ['<rootDir>/__tests__/support/setup.ts'],
   modulePathIgnorePatterns: ['<rootDir>/cdktf.out/', '/dist/'],

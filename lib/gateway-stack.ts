@@ -3,6 +3,7 @@ import { LocalBackend, S3Backend, TerraformStack } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { RandomProvider } from '@cdktf/provider-random/lib/provider';
 import { AwsEnvironment } from './aws-environment';
+import { ComputePlatform } from './compute-platform';
 import type { Stage } from './config/load';
 import type { StageSettings } from './config/stage-settings';
 import { Logging } from './logging';
@@ -29,6 +30,7 @@ export class GatewayStack extends TerraformStack {
   readonly environment: AwsEnvironment;
   readonly logging: Logging;
   readonly network: Network;
+  readonly platform: ComputePlatform;
 
   constructor(scope: Construct, id: string, props: GatewayStackProps) {
     super(scope, id);
@@ -61,6 +63,7 @@ export class GatewayStack extends TerraformStack {
       natGateways: settings.network.natGateways,
       flowLogRetentionDays: settings.network.flowLogRetentionDays,
     });
+    this.platform = new ComputePlatform(this, 'platform', { naming: this.naming, network: this.network });
   }
 }
 

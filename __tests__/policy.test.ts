@@ -1,0 +1,115 @@
+/**
+ * Stack-wide invariants, run against every stage, and each shown able to fail on a deliberately
+ * broken stack (a rule that cannot fail proves nothing).
+ */
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { DbInstance } from '@cdktf/provider-aws/lib/db-instance';
+import { Lb } from '@cdktf/provider-aws/lib/lb';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
+import { Subnet } from '@cdktf/provider-aws/lib/subnet';
+import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
+import { stageTags } from '../lib/gateway-stack';
+import {
+  logGroupsHaveRetention,
+  nothingGetsPublicAddresses,
+  onlyLoadBalancerIsWorldReachable,
+  providersApplyDefaultTags,
+  stackPolicy,
+} from './support/policy';
+import { STAGE_NAMES, synthScope, synthStage, testStage } from './support/synth';
+
+const REQUIRED_TAGS = ['Project', 'Owner', 'Stage', 'ManagedBy'];
+
+describe.each(STAGE_NAMES)('stage %s satisfies the stack policy', (stageName) => {
+  const stage = testStage(stageName);
+  const synth = synthStage(stage);
+
+  it.each(stackPolicy(REQUIRED_TAGS).map((rule) => [rule.name, rule] as const))('%s', (_name, rule) => {
+    expect(rule.check(synth)).toEqual([]);
+  });
+
+  it('applies the stage file tags plus Stage and ManagedBy', () => {
+    expect(synth.json.provider.aws[0].default_tags[0].tags).toEqual(stageTags(stage));
+  });
+});
+
+describe('each policy rule rejects a deliberately broken stack', () => {
+  it('flags a log group without retention or encryption', () => {
+    const broken = synthScope((scope) => {
+      new AwsProvider(scope, 'aws', { region: 'eu-west-1' });
+      new CloudwatchLogGroup(scope, 'forever', { name: 'forever' });
+    });
+    expect(logGroupsHaveRetention.check(broken)).toEqual([
+      'aws_cloudwatch_log_group.forever has no retention_in_days',
+      'aws_cloudwatch_log_group.forever is not encrypted with a KMS key',
+    ]);
+  });
+
+  it('flags SSH open to the world, and 443 open to the world on a group that is not the ALB', () => {
+    const broken = synthScope((scope) => {
+      new AwsProvider(scope, 'aws', { region: 'eu-west-1' });
+      const albSg = new SecurityGroup(scope, 'alb-sg', { name: 'alb' });
+      const taskSg = new SecurityGroup(scope, 'task-sg', { name: 'task' });
+      new Lb(scope, 'alb', { securityGroups: [albSg.id], subnets: ['subnet-1', 'subnet-2'] });
+      new VpcSecurityGroupIngressRule(scope, 'alb-https', {
+        securityGroupId: albSg.id,
+        cidrIpv4: '0.0.0.0/0',
+        ipProtocol: 'tcp',
+        fromPort: 443,
+        toPort: 443,
+      });
+      new VpcSecurityGroupIngressRule(scope, 'alb-ssh', {
+        securityGroupId: albSg.id,
+        cidrIpv4: '0.0.0.0/0',
+        ipProtocol: 'tcp',
+        fromPort: 22,
+        toPort: 22,
+      });
+      new VpcSecurityGroupIngressRule(scope, 'task-https', {
+        securityGroupId: taskSg.id,
+        cidrIpv6: '::/0',
+        ipProtocol: 'tcp',
+        fromPort: 443,
+        toPort: 443,
+      });
+      new SecurityGroup(scope, 'inline-sg', {
+        name: 'inline',
+        ingress: [{ cidrBlocks: ['0.0.0.0/0'], protocol: '-1', fromPort: 0, toPort: 0 }],
+      });
+    });
+    expect(onlyLoadBalancerIsWorldReachable.check(broken)).toEqual([
+      'aws_vpc_security_group_ingress_rule.alb-ssh opens ports 22-22 to the internet',
+      'aws_vpc_security_group_ingress_rule.task-https opens ports 443-443 to the internet',
+      'aws_security_group.inline-sg.ingress[0] opens ports 0-65535 to the internet',
+    ]);
+  });
+
+  it('flags public addresses on subnets and databases', () => {
+    const broken = synthScope((scope) => {
+      new AwsProvider(scope, 'aws', { region: 'eu-west-1' });
+      new Subnet(scope, 'leaky', { vpcId: 'vpc-1', cidrBlock: '10.0.0.0/24', mapPublicIpOnLaunch: true });
+      new DbInstance(scope, 'db', {
+        instanceClass: 'db.t4g.micro',
+        engine: 'postgres',
+        publiclyAccessible: true,
+      });
+    });
+    expect(nothingGetsPublicAddresses.check(broken)).toEqual([
+      'aws_subnet.leaky maps public IPs on launch',
+      'aws_db_instance.db is publicly accessible',
+    ]);
+  });
+
+  it('flags a provider that does not apply the default tags', () => {
+    const broken = synthScope((scope) => {
+      new AwsProvider(scope, 'aws', { region: 'eu-west-1', defaultTags: [{ tags: { Project: 'x' } }] });
+      new AwsProvider(scope, 'aws-us', { region: 'us-east-1', alias: 'us' });
+    });
+    expect(providersApplyDefaultTags(['Project', 'Owner']).check(broken)).toEqual([
+      'provider aws[0] does not apply default tag "Owner"',
+      'provider aws.us does not apply default tag "Project"',
+      'provider aws.us does not apply default tag "Owner"',
+    ]);
+  });
+});

@@ -1,0 +1,154 @@
+/**
+ * Stack-wide policy rules over synthesized Terraform JSON. Each rule returns the violations it
+ * finds (empty = compliant), one human-readable line each, so a failing test says what to fix.
+ * `__tests__/policy.test.ts` runs every rule against every stage and proves each one can fail on a
+ * deliberately broken stack.
+ */
+import type { Json, SynthesizedStack } from './synth';
+
+/** A named stack-wide rule. */
+export interface PolicyRule {
+  readonly name: string;
+  /** Why the rule exists, for the test report. */
+  readonly why: string;
+  check(stack: SynthesizedStack): string[];
+}
+
+const WORLD_V4 = '0.0.0.0/0';
+const WORLD_V6 = '::/0';
+const PUBLIC_PORTS = new Set([80, 443]);
+
+/** Security group IDs (as `${aws_security_group.x.id}` references) attached to a load balancer. */
+function loadBalancerSecurityGroups(stack: SynthesizedStack): Set<string> {
+  const refs = new Set<string>();
+  for (const lb of stack.resources('aws_lb')) {
+    if (lb.values.internal === true) continue;
+    for (const sg of (lb.values.security_groups ?? []) as string[]) refs.add(sg);
+  }
+  return refs;
+}
+
+/** Every ingress permission in the stack, whichever resource type expresses it. */
+function ingressPermissions(stack: SynthesizedStack): {
+  where: string;
+  securityGroup: string;
+  cidrs: string[];
+  fromPort: number;
+  toPort: number;
+}[] {
+  const out: ReturnType<typeof ingressPermissions> = [];
+  for (const r of stack.resources('aws_vpc_security_group_ingress_rule')) {
+    const v = r.values;
+    out.push({
+      where: `aws_vpc_security_group_ingress_rule.${r.name}`,
+      securityGroup: v.security_group_id,
+      cidrs: [v.cidr_ipv4, v.cidr_ipv6].filter(Boolean),
+      fromPort: v.ip_protocol === '-1' ? 0 : v.from_port,
+      toPort: v.ip_protocol === '-1' ? 65535 : v.to_port,
+    });
+  }
+  for (const r of stack.resources('aws_security_group_rule')) {
+    const v = r.values;
+    if (v.type !== 'ingress') continue;
+    out.push({
+      where: `aws_security_group_rule.${r.name}`,
+      securityGroup: v.security_group_id,
+      cidrs: [...(v.cidr_blocks ?? []), ...(v.ipv6_cidr_blocks ?? [])],
+      fromPort: v.protocol === '-1' ? 0 : v.from_port,
+      toPort: v.protocol === '-1' ? 65535 : v.to_port,
+    });
+  }
+  for (const r of stack.resources('aws_security_group')) {
+    for (const [i, rule] of ((r.values.ingress ?? []) as Json[]).entries()) {
+      out.push({
+        where: `aws_security_group.${r.name}.ingress[${i}]`,
+        securityGroup: `\${aws_security_group.${r.name}.id}`,
+        cidrs: [...(rule.cidr_blocks ?? []), ...(rule.ipv6_cidr_blocks ?? [])],
+        fromPort: rule.protocol === '-1' ? 0 : rule.from_port,
+        toPort: rule.protocol === '-1' ? 65535 : rule.to_port,
+      });
+    }
+  }
+  return out;
+}
+
+export const logGroupsHaveRetention: PolicyRule = {
+  name: 'every log group has retention and a KMS key',
+  why: 'logs kept forever cost money and keep personal data longer than needed',
+  check(stack) {
+    return stack.resources('aws_cloudwatch_log_group').flatMap(({ name, values }) => {
+      const problems: string[] = [];
+      if (!(typeof values.retention_in_days === 'number' && values.retention_in_days > 0)) {
+        problems.push(`aws_cloudwatch_log_group.${name} has no retention_in_days`);
+      }
+      if (!values.kms_key_id)
+        problems.push(`aws_cloudwatch_log_group.${name} is not encrypted with a KMS key`);
+      return problems;
+    });
+  },
+};
+
+export const onlyLoadBalancerIsWorldReachable: PolicyRule = {
+  name: "nothing is world-reachable but the public ALB's 80/443",
+  why: 'Kong, the database and the upstream must only be reached through the chain of security groups',
+  check(stack) {
+    const albGroups = loadBalancerSecurityGroups(stack);
+    return ingressPermissions(stack)
+      .filter((p) => p.cidrs.some((c) => c === WORLD_V4 || c === WORLD_V6))
+      .filter((p) => {
+        const onAlb = albGroups.has(p.securityGroup);
+        const publicPortOnly = p.fromPort === p.toPort && PUBLIC_PORTS.has(p.fromPort);
+        return !(onAlb && publicPortOnly);
+      })
+      .map((p) => `${p.where} opens ports ${p.fromPort}-${p.toPort} to the internet`);
+  },
+};
+
+export const nothingGetsPublicAddresses: PolicyRule = {
+  name: 'no subnet, task or database gets a public address',
+  why: 'only the load balancer and NAT gateways face the internet',
+  check(stack) {
+    const problems: string[] = [];
+    for (const r of stack.resources('aws_subnet')) {
+      if (r.values.map_public_ip_on_launch === true)
+        problems.push(`aws_subnet.${r.name} maps public IPs on launch`);
+    }
+    for (const r of stack.resources('aws_db_instance')) {
+      if (r.values.publicly_accessible === true)
+        problems.push(`aws_db_instance.${r.name} is publicly accessible`);
+    }
+    for (const r of stack.resources('aws_ecs_service')) {
+      if (r.values.network_configuration?.assign_public_ip === true) {
+        problems.push(`aws_ecs_service.${r.name} assigns public IPs`);
+      }
+    }
+    return problems;
+  },
+};
+
+/** Builds the rule that every AWS provider tags every taggable resource with `requiredKeys`. */
+export function providersApplyDefaultTags(requiredKeys: readonly string[]): PolicyRule {
+  return {
+    name: 'every AWS provider applies the default tags',
+    why: 'cost allocation and ownership rely on tags on every taggable resource',
+    check(stack) {
+      const providers = (stack.json.provider?.aws ?? []) as Json[];
+      if (providers.length === 0) return ['the stack has no AWS provider'];
+      return providers.flatMap((p, i) => {
+        const tags = (p.default_tags?.[0]?.tags ?? {}) as Record<string, string>;
+        const label = p.alias ? `provider aws.${p.alias}` : `provider aws[${i}]`;
+        return requiredKeys.filter((k) => !tags[k]).map((k) => `${label} does not apply default tag "${k}"`);
+      });
+    },
+  };
+}
+
+/** The rules every stage must satisfy. */
+export function stackPolicy(requiredTagKeys: readonly string[]): PolicyRule[] {
+  return [
+    logGroupsHaveRetention,
+    onlyLoadBalancerIsWorldReachable,
+    nothingGetsPublicAddresses,
+    providersApplyDefaultTags(requiredTagKeys),
+  ];
+}

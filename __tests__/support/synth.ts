@@ -1,0 +1,141 @@
+/**
+ * Test helpers over synthesized Terraform JSON. `Testing.synth` runs in memory (no terraform, no
+ * AWS); these helpers turn its string into something tests can query by resource type.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Testing, TerraformStack } from 'cdktf';
+import type { Construct } from 'constructs';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { RandomProvider } from '@cdktf/provider-random/lib/provider';
+import { AwsEnvironment } from '../../lib/aws-environment';
+import { validateStageSettings, type Stage } from '../../lib/config/load';
+import { GatewayStack } from '../../lib/gateway-stack';
+import { Logging } from '../../lib/logging';
+import { Naming } from '../../lib/naming';
+import { stackName } from '../../lib/naming';
+
+/** The repository's config directory. */
+export const CONFIG_DIR = path.join(__dirname, '..', '..', 'config');
+
+/** Every stage that has a settings file. */
+export const STAGE_NAMES: string[] = fs
+  .readdirSync(CONFIG_DIR)
+  .filter((f) => f.endsWith('.json') && f !== 'schema.json')
+  .map((f) => f.slice(0, -5))
+  .sort();
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any;
+
+/** The raw (unvalidated) JSON of a stage file, as a fresh copy tests may modify. */
+export function rawStageSettings(stage: string): Json {
+  return JSON.parse(fs.readFileSync(path.join(CONFIG_DIR, `${stage}.json`), 'utf8'));
+}
+
+/**
+ * A validated stage, optionally changed first: `mutate` receives the raw JSON copy.
+ * Throws `StageSettingsError` like the real loader when the change makes it invalid.
+ */
+export function testStage(stage: string, mutate?: (raw: Json) => void): Stage {
+  const raw = rawStageSettings(stage);
+  mutate?.(raw);
+  return validateStageSettings(stage, `config/${stage}.json`, raw);
+}
+
+/** A synthesized stack with lookups by Terraform type. */
+export class SynthesizedStack {
+  constructor(readonly json: Json) {}
+
+  /** Every resource of `type`, as `{ name, values }` (name is the Terraform name). */
+  resources(type: string): { name: string; values: Json }[] {
+    return Object.entries(this.json.resource?.[type] ?? {}).map(([name, values]) => ({ name, values }));
+  }
+
+  /** The only resource of `type`; fails when there are none or several. */
+  resource(type: string): Json {
+    const found = this.resources(type);
+    if (found.length !== 1) throw new Error(`expected exactly one ${type}, found ${found.length}`);
+    return found[0]!.values;
+  }
+
+  /** The resource of `type` whose Terraform name contains `fragment`. */
+  resourceNamed(type: string, fragment: string): Json {
+    const found = this.resources(type).filter((r) => r.name.includes(fragment));
+    if (found.length !== 1) {
+      throw new Error(
+        `expected one ${type} named like "${fragment}", found ${found.map((r) => r.name).join(', ') || 'none'}`,
+      );
+    }
+    return found[0]!.values;
+  }
+
+  /** Every data source of `type`. */
+  dataSources(type: string): { name: string; values: Json }[] {
+    return Object.entries(this.json.data?.[type] ?? {}).map(([name, values]) => ({ name, values }));
+  }
+
+  /** Every resource of the stack as `{ type, name, values }`. */
+  allResources(): { type: string; name: string; values: Json }[] {
+    return Object.entries(this.json.resource ?? {}).flatMap(([type, byName]) =>
+      Object.entries(byName as Json).map(([name, values]) => ({ type, name, values })),
+    );
+  }
+
+  /** Outputs by name. */
+  get outputs(): Record<string, Json> {
+    return this.json.output ?? {};
+  }
+
+  /** Resolves `${aws_x.name.attr}` to the referenced resource's values (undefined otherwise). */
+  deref(reference: string): { type: string; name: string; values: Json } | undefined {
+    const m = /^\$\{([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.[a-z0-9_]+\}$/.exec(reference);
+    if (!m) return undefined;
+    const values = this.json.resource?.[m[1]!]?.[m[2]!];
+    return values ? { type: m[1]!, name: m[2]!, values } : undefined;
+  }
+
+  /** The stack as text, for "does X appear anywhere" checks. */
+  get text(): string {
+    return JSON.stringify(this.json);
+  }
+}
+
+/** Synthesizes the full stack of a stage. */
+export function synthStage(stage: Stage): SynthesizedStack {
+  const app = Testing.app();
+  const stack = new GatewayStack(app, stackName(stage.name), { stage });
+  return new SynthesizedStack(JSON.parse(Testing.synth(stack)));
+}
+
+/** What {@link synthConstruct} hands to the callback: a stack with providers and shared services. */
+export interface ConstructTestContext {
+  readonly stack: TerraformStack;
+  readonly naming: Naming;
+  readonly environment: AwsEnvironment;
+  readonly logging: Logging;
+}
+
+/**
+ * Synthesizes one construct (or a few) in a bare stack that has the AWS and random providers and
+ * the shared Naming/AwsEnvironment/Logging, as `GatewayStack` gives them.
+ */
+export function synthConstruct(
+  build: (ctx: ConstructTestContext) => void,
+  stageName = 'test',
+): SynthesizedStack {
+  const app = Testing.app();
+  const stack = new TerraformStack(app, 'construct-under-test');
+  new AwsProvider(stack, 'aws', { region: 'eu-west-1' });
+  new RandomProvider(stack, 'random');
+  const naming = new Naming(stageName);
+  const environment = new AwsEnvironment(stack, 'environment', { region: 'eu-west-1' });
+  const logging = new Logging(stack, 'logging', { environment, naming, defaultRetentionDays: 30 });
+  build({ stack, naming, environment, logging });
+  return new SynthesizedStack(JSON.parse(Testing.synth(stack)));
+}
+
+/** Synthesizes an arbitrary scope (for deliberately broken stacks in policy tests). */
+export function synthScope(build: (scope: Construct) => void): SynthesizedStack {
+  return new SynthesizedStack(JSON.parse(Testing.synthScope(build)));
+}
