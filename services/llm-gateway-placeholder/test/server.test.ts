@@ -412,6 +412,42 @@ describe('request logs', () => {
   });
 });
 
+describe('a client that leaves mid-upload', () => {
+  let s: Started;
+  beforeAll(async () => {
+    s = await start();
+  });
+  afterAll(async () => {
+    await s.server.close();
+  });
+
+  it('is logged as not completed, without an error and without a response attempt', async () => {
+    await new Promise<void>((resolve) => {
+      const req = http.request({
+        host: '127.0.0.1',
+        port: s.port,
+        path: '/v1/chat/completions',
+        method: 'POST',
+        agent: false,
+        headers: { 'content-length': '100000', 'x-kong-request-id': 'half' },
+      });
+      req.on('error', () => resolve());
+      req.write('{"model":"m","messages":[');
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 50);
+    });
+    await waitFor(() => s.logger.requests().some((l) => l.request_id === 'half'));
+    expect(s.logger.requests().find((l) => l.request_id === 'half')).toEqual(
+      expect.objectContaining({ completed: false, bytes_in: 25 }),
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    expect(s.logger.lines.filter((l) => l.level === 'error')).toEqual([]);
+    expect(s.server.inFlightCount).toBe(0);
+  });
+});
+
 async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
   const t0 = Date.now();
   while (!condition()) {
