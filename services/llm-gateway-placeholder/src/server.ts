@@ -195,7 +195,7 @@ export class PlaceholderServer {
   private onHandlerError(ex: Exchange, err: unknown): void {
     // The client left (mid-upload or mid-stream) or shutdown cut it off: nobody to answer; the
     // request log line records it as not completed.
-    if (ex.signal.aborted || ex.req.destroyed || ex.res.destroyed) return;
+    if (ex.signal.aborted || ex.res.destroyed) return;
     if (err instanceof RequestError && !ex.res.headersSent) {
       this.sendError(ex.res, err.status, err.body);
       return;
