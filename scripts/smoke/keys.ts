@@ -79,6 +79,13 @@ export function secretId(stage: string, consumer: string): string {
  * `aws secretsmanager get-secret-value`. The key never appears in the error messages.
  */
 export function keyFromSecretsManager(source: SecretsManagerSource): string {
+  return keyFromSecretsManagerField({ ...source, field: 'current' });
+}
+
+/** Reads one field (`current`, or `previous` during a rotation) of the stage's key secret. */
+export function keyFromSecretsManagerField(
+  source: SecretsManagerSource & { readonly field: 'current' | 'previous' },
+): string {
   const id = secretId(source.stage, source.consumer);
   const args = [
     'secretsmanager',
@@ -108,11 +115,13 @@ export function keyFromSecretsManager(source: SecretsManagerSource): string {
   } catch {
     throw new KeySourceError(`secret ${id} is not JSON (expected {"current": "<key>"})`);
   }
-  const current = (value as { current?: unknown } | null)?.current;
-  if (typeof current !== 'string' || current === '') {
-    throw new KeySourceError(`secret ${id} has no "current" key (expected {"current": "<key>"})`);
+  const key = (value as Record<string, unknown> | null)?.[source.field];
+  if (typeof key !== 'string' || key === '') {
+    throw new KeySourceError(
+      `secret ${id} has no "${source.field}" key (expected {"current": "<key>"}${source.field === 'previous' ? ' with "previous" while rotating' : ''})`,
+    );
   }
-  return current;
+  return key;
 }
 
 /** A random key that no consumer holds (for the wrong-key check). */
