@@ -67,7 +67,12 @@ export class GatewayStack extends TerraformStack {
   }
 }
 
-function configureBackend(stack: TerraformStack, stageName: string, backend: StageSettings['backend']): void {
+/** The stage's Terraform state backend (shared with the LocalStack stack). */
+export function configureBackend(
+  stack: TerraformStack,
+  stageName: string,
+  backend: StageSettings['backend'],
+): void {
   if (backend.type === 'local') {
     new LocalBackend(stack, { path: backend.path ?? `terraform.kong-gateway-${stageName}.tfstate` });
     return;
