@@ -124,6 +124,49 @@ describe('smoke tool reports each misconfiguration as a failure of the check tha
   });
 });
 
+const placeholderServer = path.join(ROOT, 'services', 'llm-gateway-placeholder', 'src', 'server.ts');
+const havePlaceholder = fs.existsSync(placeholderServer);
+describe('smoke tool in front of the real placeholder upstream', () => {
+  const title = "passes every check with the placeholder's real echo and SSE stream behind the fake gateway";
+  (havePlaceholder ? it : it.skip)(
+    havePlaceholder ? title : `${title} (skipped: services/llm-gateway-placeholder is not in the tree yet)`,
+    async () => {
+      // Loaded by path so the suite still compiles before the placeholder exists.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { PlaceholderServer } = require(placeholderServer) as {
+        PlaceholderServer: new (
+          config: object,
+          logger: { log(): void },
+        ) => { listen(): Promise<{ port: number }>; close(): Promise<void> };
+      };
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { DEFAULT_CONFIG } = require(placeholderServer.replace(/server\.ts$/, 'config.ts')) as {
+        DEFAULT_CONFIG: object;
+      };
+      const upstream = new PlaceholderServer(
+        { ...DEFAULT_CONFIG, host: '127.0.0.1', port: 0 },
+        { log: () => {} },
+      );
+      const { port } = await upstream.listen();
+      try {
+        const run = await withGateway({ upstream: `http://127.0.0.1:${port}` }, (gw) =>
+          smoke(['--url', gw.url, '--key', KEY]),
+        );
+        expect(run.out).not.toMatch(/FAIL/);
+        expect(run.code).toBe(0);
+        // And buffering in front of it is caught.
+        const buffered = await withGateway(
+          { upstream: `http://127.0.0.1:${port}`, misbehave: { bufferedStream: true } },
+          (gw) => smoke(['--url', gw.url, '--key', KEY]),
+        );
+        expect(buffered.status.get('streaming')).toBe('FAIL');
+      } finally {
+        await upstream.close();
+      }
+    },
+  );
+});
+
 describe('smoke tool limits', () => {
   it('accepts a few requests past the limit ("local" policy, sync_rate) and says how many', async () => {
     const run = await withGateway({ overshoot: 3 }, (gw) => smoke(['--url', gw.url, '--key', KEY]));

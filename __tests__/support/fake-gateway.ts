@@ -55,6 +55,11 @@ export interface FakeGatewayOptions {
   readonly windowResetMs?: number;
   /** The misconfiguration to play. @default none */
   readonly misbehave?: Misbehaviour;
+  /**
+   * Base URL of a real upstream (the placeholder) to proxy the LLM routes to, streaming, as Kong
+   * does with `response_buffering: false`. @default answer with a built-in echo and stream
+   */
+  readonly upstream?: string;
 }
 
 /** A running fake gateway. */
@@ -191,6 +196,10 @@ export async function startFakeGateway(options: FakeGatewayOptions): Promise<Fak
       upstream['x-consumer-id'] = '7c0e6b9a-0000-4000-8000-000000000000';
     }
     const path = url.pathname.slice(PREFIX.length);
+    if (options.upstream) {
+      proxy(req, res, options.upstream + path + url.search, upstream, body, rl);
+      return;
+    }
     if (path === '/v1/echo') {
       json(res, 200, { method: req.method, path, query: {}, headers: upstream, body: body || null }, rl);
       return;
@@ -205,6 +214,39 @@ export async function startFakeGateway(options: FakeGatewayOptions): Promise<Fak
       { error: { message: `Invalid URL (${req.method} ${path})`, type: 'invalid_request_error' } },
       rl,
     );
+  }
+
+  function proxy(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    target: string,
+    headers: Record<string, string | string[] | undefined>,
+    body: string,
+    rl: Record<string, string>,
+  ): void {
+    const forwarded: http.OutgoingHttpHeaders = {
+      ...headers,
+      host: new URL(target).host,
+      connection: 'close',
+    };
+    delete forwarded['content-length'];
+    delete forwarded['transfer-encoding'];
+    if (body) forwarded['content-length'] = Buffer.byteLength(body);
+    const out = http.request(target, { method: req.method, headers: forwarded, agent: false }, (up) => {
+      const h: http.OutgoingHttpHeaders = { ...up.headers, ...baseHeaders(), ...rl };
+      delete h.connection;
+      delete h['keep-alive'];
+      res.writeHead(up.statusCode ?? 502, h);
+      if (m.bufferedStream) {
+        const parts: Buffer[] = [];
+        up.on('data', (c: Buffer) => parts.push(c));
+        up.on('end', () => res.end(Buffer.concat(parts)));
+      } else {
+        up.pipe(res);
+      }
+    });
+    out.on('error', (err) => json(res, 502, { message: `upstream: ${err.message}` }));
+    out.end(body || undefined);
   }
 
   function stream(res: http.ServerResponse, rl: Record<string, string>): void {

@@ -21,8 +21,14 @@ import { keyFromSecretsManagerField, parseEnvFile } from '../smoke/keys';
 
 export const ROOT = path.join(__dirname, '..', '..');
 export const LOCAL_DIR = path.join(ROOT, 'infra', 'local');
-export const KEYS_FILE = path.join(LOCAL_DIR, '.env.keys');
-export const POSTGRES_PASSWORD_FILE = path.join(LOCAL_DIR, '.secrets', 'postgres_password');
+/**
+ * The consumer keys file. `LOCAL_KEYS_FILE` moves it (absolute path); the compose file reads the
+ * same variable, so both sides agree.
+ */
+export const KEYS_FILE = process.env.LOCAL_KEYS_FILE || path.join(LOCAL_DIR, '.env.keys');
+/** The database password file; `POSTGRES_PASSWORD_FILE` moves it, as in the compose file. */
+export const POSTGRES_PASSWORD_FILE =
+  process.env.POSTGRES_PASSWORD_FILE || path.join(LOCAL_DIR, '.secrets', 'postgres_password');
 /** The stage the compose profile runs. */
 export const LOCAL_STAGE = 'local';
 

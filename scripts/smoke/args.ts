@@ -56,8 +56,9 @@ export class UsageError extends Error {
   }
 }
 
-/** The repository's local keys file. */
-export const DEFAULT_KEYS_FILE = path.join(__dirname, '..', '..', 'infra', 'local', '.env.keys');
+/** The local keys file: `LOCAL_KEYS_FILE` (as for compose and local:keys), else the repository's. */
+export const DEFAULT_KEYS_FILE =
+  process.env.LOCAL_KEYS_FILE || path.join(__dirname, '..', '..', 'infra', 'local', '.env.keys');
 
 export const USAGE = `Usage: npm run smoke -- --url <base-url> [options]
 
