@@ -135,14 +135,61 @@ describe('compose file structure', () => {
     ]);
   });
 
-  it('gates the migrations on `kong migrations list` after bootstrap and up', () => {
-    const script = doc.services['kong-migrations'].command.join(' ');
-    expect(script).toMatch(
-      /kong migrations bootstrap && kong migrations up;\s*kong migrations list; status=\$\$\?/,
-    );
-    expect(script).toMatch(/exit "\$\$status"$/);
-    // `finish` breaks compatibility with older nodes: a deliberate step, never automatic.
-    expect(script).not.toMatch(/(;|&&)\s*kong migrations finish/);
+  describe('the migrations script, run by sh with a stand-in `kong`', () => {
+    // Compose turns `$$` into `$`; run exactly what the container would.
+    const script = doc.services['kong-migrations'].command[2].replace(/\$\$/g, '$');
+    const runMigrations = (exits: Record<string, number>) => {
+      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'migrations-'));
+      try {
+        fs.writeFileSync(path.join(tmp, 'pw'), 's3cret');
+        const cases = Object.entries(exits)
+          .map(([sub, code]) => `${sub}) exit ${code};;`)
+          .join(' ');
+        fs.writeFileSync(
+          path.join(tmp, 'kong'),
+          `#!/bin/sh\necho "$* pw=$KONG_PG_PASSWORD file=$KONG_PG_PASSWORD_FILE" >> '${tmp}/calls'\ncase "$2" in ${cases} esac\nexit 0\n`,
+          { mode: 0o755 },
+        );
+        const r = spawnSync('sh', ['-c', script], {
+          encoding: 'utf8',
+          env: { PATH: `${tmp}:${process.env.PATH}`, KONG_PG_PASSWORD_FILE: path.join(tmp, 'pw') },
+        });
+        const calls = fs.existsSync(path.join(tmp, 'calls'))
+          ? fs.readFileSync(path.join(tmp, 'calls'), 'utf8').trim().split('\n')
+          : [];
+        return { status: r.status, calls };
+      } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+      }
+    };
+
+    it('bootstraps, runs up, and exits 0 when `list` says the schema is up to date', () => {
+      const r = runMigrations({});
+      expect(r.status).toBe(0);
+      // The password comes from the secret file (the entrypoint does not run for `sh -c`).
+      expect(r.calls).toEqual([
+        'migrations bootstrap pw=s3cret file=',
+        'migrations up pw=s3cret file=',
+        'migrations list pw=s3cret file=',
+      ]);
+    });
+
+    it('fails when `list` reports new migrations (5) or no bootstrap (3), so Kong does not start', () => {
+      expect(runMigrations({ list: 5 }).status).toBe(5);
+      expect(runMigrations({ list: 3 }).status).toBe(3);
+    });
+
+    it('accepts a pending `finish` (4) and never runs `finish` itself', () => {
+      const r = runMigrations({ list: 4 });
+      expect(r.status).toBe(0);
+      expect(r.calls.some((c) => c.startsWith('migrations finish'))).toBe(false);
+    });
+
+    it('skips `up` when bootstrap fails and still fails through the gate', () => {
+      const r = runMigrations({ bootstrap: 1, list: 3 });
+      expect(r.status).toBe(3);
+      expect(r.calls.map((c) => c.split(' ')[1])).toEqual(['bootstrap', 'list']);
+    });
   });
 
   it("sets Kong up as on AWS: hardening headers, status listener, JSON errors, Kong's health check", () => {
