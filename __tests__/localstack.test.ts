@@ -14,6 +14,7 @@ import {
   LocalStackStack,
   localStackProviderConfig,
 } from '../lib/localstack';
+import { stackPolicy } from './support/policy';
 import { CONFIG_DIR, SynthesizedStack, testStage, type Json } from './support/synth';
 
 /** Resource and data-source types that no free-tier LocalStack endpoint serves. */
@@ -54,6 +55,32 @@ describe('LocalStack stack of the local stage', () => {
   it('holds only resource types that LocalStack serves without a paid tier', () => {
     expect(outsideFreeTier(synth)).toEqual([]);
   });
+
+  it('holds the consumer key secrets and their KMS key, named as on AWS, and no key in its outputs', () => {
+    const names = synth
+      .resources('aws_secretsmanager_secret')
+      .map((r) => r.values.name)
+      .sort();
+    expect(names).toEqual(
+      stage.settings.consumers.map((c) => `kong-gateway/local/consumers/${c.name}`).sort(),
+    );
+    for (const { values } of synth.resources('aws_secretsmanager_secret')) {
+      expect(values.kms_key_id).toMatch(/^\$\{aws_kms_key\./);
+      expect(values.recovery_window_in_days).toBe(0);
+    }
+    expect(synth.resources('aws_kms_key')).toHaveLength(1);
+    expect(synth.resource('aws_kms_key').enable_key_rotation).toBe(true);
+    expect(synth.resources('random_password')).not.toHaveLength(0);
+    expect(Object.keys(synth.outputs)).toEqual(['consumer_key_secret_names']);
+    expect(JSON.stringify(synth.outputs)).not.toMatch(/random_password/);
+  });
+
+  it.each(stackPolicy(['Project', 'Owner', 'Stage', 'ManagedBy']).map((rule) => [rule.name, rule] as const))(
+    'satisfies the stack policy: %s',
+    (_name, rule) => {
+      expect(rule.check(synth)).toEqual([]);
+    },
+  );
 
   it('rejects a stack with a paid-tier resource (ECS) and accepts a secret', () => {
     const broken = new SynthesizedStack(

@@ -1,9 +1,10 @@
 import type { Construct } from 'constructs';
-import { TerraformStack } from 'cdktf';
+import { TerraformOutput, TerraformStack } from 'cdktf';
 import { AwsProvider, type AwsProviderConfig } from '@cdktf/provider-aws/lib/provider';
 import { RandomProvider } from '@cdktf/provider-random/lib/provider';
 import { AwsEnvironment } from './aws-environment';
 import type { Stage } from './config/load';
+import { ConsumerKeys } from './consumer-keys';
 import { configureBackend, stageTags } from './gateway-stack';
 import { Naming } from './naming';
 
@@ -84,6 +85,8 @@ export interface LocalStackStackProps {
 export class LocalStackStack extends TerraformStack {
   readonly naming: Naming;
   readonly environment: AwsEnvironment;
+  /** The consumers' API key secrets and their KMS key, as in the full stack. */
+  readonly consumerKeys: ConsumerKeys;
 
   constructor(scope: Construct, id: string, props: LocalStackStackProps) {
     super(scope, id);
@@ -101,9 +104,18 @@ export class LocalStackStack extends TerraformStack {
     new RandomProvider(this, 'random');
     configureBackend(this, stage.name, stage.settings.backend);
     this.environment = new AwsEnvironment(this, 'environment', { region: stage.settings.region });
-    // The consumer key secrets join here once lib/consumer-keys.ts is on main (issue 3):
-    //   this.consumerKeys = new ConsumerKeys(this, 'consumer-keys', { naming, environment,
-    //     consumers: settings.consumers, recoveryWindowDays: 0, keyDeletionWindowDays: 7 });
-    // with the same construct ID as in GatewayStack, so the Terraform addresses match.
+    // The same construct ID as in GatewayStack, so the Terraform addresses match.
+    this.consumerKeys = new ConsumerKeys(this, 'consumer-keys', {
+      naming: this.naming,
+      environment: this.environment,
+      consumers: stage.settings.consumers,
+      recoveryWindowDays: stage.settings.consumerSecrets.recoveryWindowDays,
+      keyDeletionWindowDays: 7,
+    });
+    // Names only, never a key: `npm run local:keys -- --from-localstack` reads the values.
+    new TerraformOutput(this, 'consumer_key_secret_names', {
+      description: 'Secrets Manager secret holding each consumer key (in LocalStack)',
+      value: this.consumerKeys.secretNames,
+    });
   }
 }
