@@ -1,9 +1,9 @@
 /**
  * `npm run local:up` / `npm run local:down`: the compose profile in one command.
  *
- * up: writes the local keys if missing, renders the Kong configuration, starts PostgreSQL, runs the
- * migrations (gated on `kong migrations list`), starts Kong and the placeholder and waits until
- * they are healthy, applies the decK file (retried), waits until the proxy serves the LLM route,
+ * up: writes the local keys if missing, renders the Kong configuration (`renderKongConfig`, as for
+ * AWS), starts PostgreSQL, runs the migrations (gated on `kong migrations list`), starts Kong and
+ * the placeholder and waits until they are healthy, applies the decK file (retried), waits until the proxy serves the LLM route,
  * and prints how to call it. Every step is bounded; a failing step stops with its output.
  * down: `docker compose down` (`npm run local:down -- --volumes` also drops the database).
  */
@@ -13,6 +13,7 @@ import * as http from 'http';
 import * as path from 'path';
 import { loadStage, type Stage } from '../../lib/config/load';
 import { consumerEnvStem, SMOKE_CONSUMER } from '../../lib/config/stage-settings';
+import { renderKongConfig } from '../../lib/kong-config/render';
 import { KEYS_FILE, LOCAL_STAGE, ROOT, writeLocalSecrets } from './keys';
 
 export const COMPOSE_FILE = path.join(ROOT, 'infra', 'local', 'docker-compose.yml');
@@ -161,16 +162,14 @@ async function up(): Promise<void> {
   const compose = composeCommand();
   for (const line of writeLocalSecrets()) console.log(line);
 
-  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
-    scripts: Record<string, string>;
-  };
-  if (pkg.scripts['kong:render']) {
-    const render = spawnSync('npm', ['run', '--silent', 'kong:render'], { cwd: ROOT, stdio: 'inherit' });
-    if (render.status !== 0) throw new Error('npm run kong:render failed');
-  }
+  // The same generator as AWS; the file is written only when it differs from the committed one.
   const rendered = path.join(ROOT, 'infra', 'kong', 'rendered', `${stage.name}.yaml`);
-  if (!fs.existsSync(rendered))
-    throw new Error(`${path.relative(ROOT, rendered)} is missing: run npm run kong:render`);
+  const text = renderKongConfig(stage);
+  if (!fs.existsSync(rendered) || fs.readFileSync(rendered, 'utf8') !== text) {
+    fs.mkdirSync(path.dirname(rendered), { recursive: true });
+    fs.writeFileSync(rendered, text);
+    console.log(`wrote ${path.relative(ROOT, rendered)} (it was stale: commit it)`);
+  }
 
   const env = { ...process.env, ...composeEnvironment(stage) };
   for (const step of upSteps()) runStep(compose, step, env);
