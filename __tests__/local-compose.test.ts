@@ -365,17 +365,25 @@ describe('local secrets (npm run local:keys)', () => {
       aws,
       [
         '#!/bin/sh',
-        `echo "$@" >> '${tmp}/calls'`,
+        `echo "$AWS_ACCESS_KEY_ID $@" >> '${tmp}/calls'`,
         'case "$*" in *consumers/smoke*) echo \'{"current":"smoke-from-ls"}\';; *) echo \'{"current":"dev-from-ls"}\';; esac',
       ].join('\n'),
       { mode: 0o755 },
     );
-    writeLocalSecrets({ ...f, fromLocalStack: 'http://localhost:4566', awsCli: aws });
+    const saved = { id: process.env.AWS_ACCESS_KEY_ID, profile: process.env.AWS_PROFILE };
+    delete process.env.AWS_ACCESS_KEY_ID;
+    delete process.env.AWS_PROFILE;
+    try {
+      writeLocalSecrets({ ...f, fromLocalStack: 'http://localhost:4566', awsCli: aws });
+    } finally {
+      if (saved.id !== undefined) process.env.AWS_ACCESS_KEY_ID = saved.id;
+      if (saved.profile !== undefined) process.env.AWS_PROFILE = saved.profile;
+    }
     const text = fs.readFileSync(f.keysFile, 'utf8');
     expect(text).toMatch(/^DECK_CONSUMER_SMOKE_KEY=smoke-from-ls$/m);
     expect(text).toMatch(/^DECK_CONSUMER_LOCAL_DEV_KEY=dev-from-ls$/m);
     expect(fs.readFileSync(path.join(tmp, 'calls'), 'utf8')).toContain(
-      'secretsmanager get-secret-value --secret-id kong-gateway/local/consumers/local-dev --query SecretString --output text --endpoint-url http://localhost:4566',
+      'test secretsmanager get-secret-value --secret-id kong-gateway/local/consumers/local-dev --query SecretString --output text --region eu-west-1 --endpoint-url http://localhost:4566',
     );
   });
 

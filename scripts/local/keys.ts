@@ -106,7 +106,8 @@ export interface WriteLocalSecretsOptions {
 export function writeLocalSecrets(options: WriteLocalSecretsOptions = {}): string[] {
   const keysFile = options.keysFile ?? KEYS_FILE;
   const passwordFile = options.passwordFile ?? POSTGRES_PASSWORD_FILE;
-  const consumers = options.consumers ?? loadStage(path.join(ROOT, 'config'), LOCAL_STAGE).settings.consumers;
+  const stage = loadStage(path.join(ROOT, 'config'), LOCAL_STAGE);
+  const consumers = options.consumers ?? stage.settings.consumers;
   const done: string[] = [];
 
   const existing = fs.existsSync(keysFile) ? parseEnvFile(fs.readFileSync(keysFile, 'utf8')) : new Map();
@@ -118,6 +119,7 @@ export function writeLocalSecrets(options: WriteLocalSecretsOptions = {}): strin
           consumer,
           field,
           endpointUrl: endpoint,
+          region: stage.settings.region,
           ...(options.awsCli ? { awsCli: options.awsCli } : {}),
         })
     : () => randomKey();

@@ -100,7 +100,13 @@ export function keyFromSecretsManagerField(
   if (source.region) args.push('--region', source.region);
   if (source.endpointUrl) args.push('--endpoint-url', source.endpointUrl);
   const cli = source.awsCli ?? 'aws';
-  const result = spawnSync(cli, args, { encoding: 'utf8', timeout: source.timeoutMs ?? 30_000 });
+  // LocalStack accepts any credentials; without configured ones the CLI would refuse to sign, so
+  // give it LocalStack's documented dummy pair (only for another endpoint, never for AWS itself).
+  const env =
+    source.endpointUrl && !process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE
+      ? { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' }
+      : process.env;
+  const result = spawnSync(cli, args, { encoding: 'utf8', timeout: source.timeoutMs ?? 30_000, env });
   if (result.error) {
     throw new KeySourceError(`could not run "${cli}" to read secret ${id}: ${result.error.message}`);
   }
