@@ -7,6 +7,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { parse } from 'yaml';
+import type { Json } from './support/synth';
 
 const ROOT = path.join(__dirname, '..');
 const WORKFLOWS = path.join(ROOT, '.github', 'workflows');
@@ -112,6 +114,29 @@ describe('GitHub workflows', () => {
       expect(versions[0]).toMatch(/^1\.1[0-4]\.\d+$/);
     }
     expect(terraformVersions("env:\n  TERRAFORM_VERSION: '1.9.8'\n")[0]).not.toMatch(/^1\.1[0-4]\.\d+$/);
+  });
+
+  it('grant id-token: write only to jobs that assume an AWS role, and nothing wider than needed', () => {
+    const offenders: string[] = [];
+    for (const file of workflowFiles) {
+      const workflow: Json = parse(read(file));
+      expect(workflow.permissions).toEqual({
+        contents: 'read',
+        ...(file === 'deploy-stage.yml' ? { 'id-token': 'write' } : {}),
+      });
+      for (const [name, job] of Object.entries<Json>(workflow.jobs)) {
+        const perms = job.permissions ?? {};
+        const steps = JSON.stringify(job.steps ?? []);
+        const assumesRole =
+          steps.includes('configure-aws-credentials') || job.uses?.includes('deploy-stage.yml');
+        if (perms['id-token'] === 'write' && !assumesRole) offenders.push(`${file}:${name}`);
+        for (const [scope, level] of Object.entries(perms)) {
+          if (level === 'write' && !['id-token', 'pull-requests'].includes(scope))
+            offenders.push(`${file}:${name}:${scope}`);
+        }
+      }
+    }
+    expect(offenders).toEqual([]);
   });
 
   it('let no two deploys of one stage overlap, and never cancel one mid-apply', () => {
