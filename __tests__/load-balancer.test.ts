@@ -124,7 +124,12 @@ describe('LoadBalancer with a domain (production shape)', () => {
       deregistration_delay: '310',
       load_balancing_algorithm_type: 'least_outstanding_requests',
     });
-    expect(tg.health_check).toMatchObject({ port: '8100', path: '/status', protocol: 'HTTP', matcher: '200' });
+    expect(tg.health_check).toMatchObject({
+      port: '8100',
+      path: '/status',
+      protocol: 'HTTP',
+      matcher: '200',
+    });
     expect(tg.health_check.path).not.toMatch(/ready/);
   });
 
@@ -162,7 +167,9 @@ describe('LoadBalancer access logs', () => {
   });
 
   it('denies plain-HTTP access and lets only ELB log delivery write', () => {
-    const doc = synth.dataSources('aws_iam_policy_document').find((d) => d.name.includes('access-logs'))!.values;
+    const doc = synth
+      .dataSources('aws_iam_policy_document')
+      .find((d) => d.name.includes('access-logs'))!.values;
     const deny = doc.statement.find((s: Json) => s.effect === 'Deny');
     expect(deny.condition).toEqual([{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }]);
     const writers = doc.statement.filter((s: Json) => s.effect !== 'Deny');
