@@ -2,7 +2,14 @@ import { TerraformOutput } from 'cdktf';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { LoadBalancer, TLS_POLICY, type LoadBalancerProps } from '../lib/load-balancer';
 import { Network } from '../lib/network';
-import { synthConstruct, type Json, type SynthesizedStack } from './support/synth';
+import {
+  STAGE_NAMES,
+  synthConstruct,
+  synthStage,
+  testStage,
+  type Json,
+  type SynthesizedStack,
+} from './support/synth';
 
 const DOMAIN = { name: 'gateway.example.com', hostedZoneId: 'Z0123456789EXAMPLE' };
 
@@ -202,5 +209,38 @@ describe('LoadBalancer without a domain (throwaway dev stage)', () => {
     expect(alb.enable_deletion_protection).toBe(false);
     expect(alb.access_logs).toBeUndefined();
     expect(alb.idle_timeout).toBe(300);
+  });
+});
+
+describe.each(STAGE_NAMES)('LoadBalancer in stage %s', (stageName) => {
+  const stage = testStage(stageName);
+  const lbSettings = stage.settings.loadBalancer;
+  const synth = synthStage(stage);
+  const alb = synth.resource('aws_lb');
+
+  it('follows the stage settings', () => {
+    expect(alb.idle_timeout).toBe(lbSettings.idleTimeoutSeconds);
+    expect(alb.enable_deletion_protection).toBe(lbSettings.deletionProtection);
+    expect(alb.access_logs?.enabled ?? false).toBe(lbSettings.accessLogs);
+    expect(synth.resources('aws_lb_listener').some((l) => l.values.protocol === 'HTTPS')).toBe(
+      lbSettings.domain !== undefined,
+    );
+    expect(synth.resource('aws_lb_target_group').deregistration_delay).toBe(
+      String(stage.settings.kong.upstreamReadTimeoutSeconds),
+    );
+  });
+
+  it('outputs the DNS name, the base URL and a curl line without any key', () => {
+    const outputs = synth.outputs;
+    expect(outputs.alb_dns_name.value).toMatch(/aws_lb\..*\.dns_name/);
+    const base = lbSettings.domain
+      ? `https://${lbSettings.domain.name}`
+      : expect.stringMatching(/^http:\/\//);
+    expect(outputs.base_url.value).toEqual(base);
+    expect(outputs.curl_example.value).toMatch(/^curl -sS -H "apikey: \$KEY" .*\/llm\/v1\/models$/);
+    expect(outputs.smoke_key_command.value).toContain(
+      `--secret-id kong-gateway/${stageName}/consumers/smoke`,
+    );
+    for (const o of Object.values(outputs)) expect((o as Json).sensitive).toBeUndefined();
   });
 });

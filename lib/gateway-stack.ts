@@ -1,14 +1,16 @@
 import { Construct } from 'constructs';
-import { LocalBackend, S3Backend, TerraformStack } from 'cdktf';
+import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { RandomProvider } from '@cdktf/provider-random/lib/provider';
 import { AwsEnvironment } from './aws-environment';
 import { ComputePlatform } from './compute-platform';
 import type { Stage } from './config/load';
 import type { StageSettings } from './config/stage-settings';
+import { LoadBalancer } from './load-balancer';
 import { Logging } from './logging';
 import { Naming } from './naming';
 import { Network } from './network';
+import { VpcEndpoints } from './vpc-endpoints';
 
 /** Props of {@link GatewayStack}. */
 export interface GatewayStackProps {
@@ -31,6 +33,9 @@ export class GatewayStack extends TerraformStack {
   readonly logging: Logging;
   readonly network: Network;
   readonly platform: ComputePlatform;
+  readonly loadBalancer: LoadBalancer;
+  /** Interface and S3 gateway endpoints, when `network.vpcEndpoints` is on. */
+  readonly vpcEndpoints?: VpcEndpoints;
 
   constructor(scope: Construct, id: string, props: GatewayStackProps) {
     super(scope, id);
@@ -64,6 +69,55 @@ export class GatewayStack extends TerraformStack {
       flowLogRetentionDays: settings.network.flowLogRetentionDays,
     });
     this.platform = new ComputePlatform(this, 'platform', { naming: this.naming, network: this.network });
+    if (settings.network.vpcEndpoints) {
+      this.vpcEndpoints = new VpcEndpoints(this, 'vpc-endpoints', {
+        naming: this.naming,
+        environment: this.environment,
+        network: this.network,
+      });
+    }
+
+    const lb = settings.loadBalancer;
+    this.loadBalancer = new LoadBalancer(this, 'load-balancer', {
+      naming: this.naming,
+      environment: this.environment,
+      network: this.network,
+      ...(lb.domain ? { domain: lb.domain } : {}),
+      allowedCidrs: lb.allowedCidrs,
+      idleTimeoutSeconds: lb.idleTimeoutSeconds,
+      // In-flight LLM responses may run as long as the upstream read timeout.
+      deregistrationDelaySeconds: Math.min(3600, settings.kong.upstreamReadTimeoutSeconds),
+      deletionProtection: lb.deletionProtection,
+      accessLogs: lb.accessLogs,
+      accessLogRetentionDays: settings.logRetentionDays,
+    });
+
+    this.createOutputs(stage);
+  }
+
+  private createOutputs(stage: Stage): void {
+    const lb = this.loadBalancer;
+    new TerraformOutput(this, 'alb_dns_name', {
+      description: "The load balancer's DNS name",
+      value: lb.alb.dnsName,
+    });
+    new TerraformOutput(this, 'base_url', {
+      description: lb.https
+        ? 'Base URL of the gateway'
+        : 'Base URL of the gateway (plain HTTP: keys travel in clear)',
+      value: lb.baseUrl,
+    });
+    new TerraformOutput(this, 'smoke_key_command', {
+      description:
+        "Prints the smoke consumer's key from Secrets Manager (needs secretsmanager:GetSecretValue)",
+      value:
+        `aws secretsmanager get-secret-value --region ${stage.settings.region} ` +
+        `--secret-id kong-gateway/${stage.name}/consumers/smoke --query SecretString --output text | jq -r .current`,
+    });
+    new TerraformOutput(this, 'curl_example', {
+      description: 'A request through the gateway; set KEY to a consumer key first',
+      value: `curl -sS -H "apikey: $KEY" ${lb.baseUrl}/llm/v1/models`,
+    });
   }
 }
 
