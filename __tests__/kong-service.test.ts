@@ -84,7 +84,8 @@ function buildKong(
       kongSecrets: [fakeSecrets([['RATE_LIMIT_REDIS_PASSWORD', REDIS_SECRET]], 'redis')],
     };
     kong = new KongService(stack, 'kong', { ...base, ...overrides(base) });
-    new TerraformOutput(stack, 'finish', { value: kong.migrationsFinishCommand });
+    new TerraformOutput(stack, 'finish', { value: kong.migrationsCommand('finish') });
+    new TerraformOutput(stack, 'list', { value: kong.migrationsCommand('list') });
   }, stageName);
   const containers: Json[] = JSON.parse(
     synth.resourceNamed('aws_ecs_task_definition', 'kong_task').container_definitions,
@@ -382,6 +383,9 @@ describe.each(['dev', 'prod'] as const)('KongService in stage %s', (stageName) =
     expect(finish).toMatch(/^aws ecs run-task /);
     expect(finish).toContain('"command":["kong migrations finish"]');
     expect(finish).toContain('assignPublicIp=DISABLED');
+    expect(finish).toMatch(/--cluster \$\{aws_ecs_cluster\..*\.name\}/);
+    expect(finish).toMatch(/--task-definition \$\{aws_ecs_task_definition\.kong_migrations-task.*\.family\}/);
+    expect(synth.outputs.list.value).toContain('"command":["kong migrations list"]');
   });
 
   it.each(

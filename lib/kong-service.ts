@@ -185,11 +185,10 @@ export class KongService extends Construct {
   readonly deckImage: string;
   /** The pull-through cache rule, when on. */
   readonly pullThroughCacheRule?: EcrPullThroughCacheRule;
-  /** A ready `aws ecs run-task` command that runs `kong migrations finish` (see the runbook). */
-  readonly migrationsFinishCommand: string;
 
   private readonly naming: Naming;
   private readonly region: string;
+  private readonly runTaskBase: string;
 
   constructor(scope: Construct, id: string, props: KongServiceProps) {
     super(scope, id);
@@ -443,22 +442,26 @@ export class KongService extends Construct {
 
     this.createAutoscaling(props);
 
-    const quote = (s: string) => `'${s}'`;
-    this.migrationsFinishCommand = [
+    this.runTaskBase = [
       'aws ecs run-task',
       `--region ${env.region}`,
       `--cluster ${props.platform.cluster.name}`,
       `--task-definition ${this.migrationsTaskDefinition.family}`,
       '--launch-type FARGATE',
-      `--network-configuration ${quote(
-        `awsvpcConfiguration={subnets=[${subnets.join(',')}],securityGroups=[${this.securityGroup.id}],assignPublicIp=DISABLED}`,
-      )}`,
-      `--overrides ${quote(
-        JSON.stringify({
-          containerOverrides: [{ name: CONTAINERS.migrations, command: ['kong migrations finish'] }],
-        }),
-      )}`,
+      '--started-by kong-migrations-runbook',
+      `--network-configuration 'awsvpcConfiguration={subnets=[${subnets.join(',')}],securityGroups=[${this.securityGroup.id}],assignPublicIp=DISABLED}'`,
     ].join(' ');
+  }
+
+  /**
+   * A ready `aws ecs run-task` command that runs `kong migrations <subcommand>` once in the
+   * one-off migrations task and prints the task ARN (docs/runbooks/upgrade-kong.md).
+   */
+  migrationsCommand(subcommand: 'list' | 'finish'): string {
+    const overrides = JSON.stringify({
+      containerOverrides: [{ name: CONTAINERS.migrations, command: [`kong migrations ${subcommand}`] }],
+    });
+    return `${this.runTaskBase} --overrides '${overrides}' --query 'tasks[0].taskArn' --output text`;
   }
 
   /**
