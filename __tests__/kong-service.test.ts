@@ -4,7 +4,13 @@ import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-securit
 import { ComputePlatform } from '../lib/compute-platform';
 import type { InjectedSecrets } from '../lib/injected-secrets';
 import { KongService, type KongServiceProps, type KongSettings } from '../lib/kong-service';
-import { CONTAINERS, dockerHubPath, resolveImage } from '../lib/kong-task';
+import {
+  CONTAINERS,
+  deckEnvReferences,
+  dockerHubPath,
+  envVaultReferences,
+  resolveImage,
+} from '../lib/kong-task';
 import { LoadBalancer } from '../lib/load-balancer';
 import { Network } from '../lib/network';
 import { stackPolicy } from './support/policy';
@@ -25,7 +31,38 @@ const KEY_SECRET =
   'arn:aws:secretsmanager:eu-west-1:111122223333:secret:kong-gateway/x/consumers/smoke-AbCdEf';
 const REDIS_SECRET = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:redis-auth-XyZ';
 const FAKE_PEM = '-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n';
-const DECK_YAML = '_format_version: "3.0"\nservices: []\n';
+const DECK_YAML = [
+  '_format_version: "3.0"',
+  'services:',
+  '  - name: llm-gateway',
+  '    host: ${{ env "DECK_LLM_UPSTREAM_HOST" }}',
+  'consumers:',
+  '  - username: smoke',
+  '    keyauth_credentials:',
+  '      - key: ${{ env "DECK_CONSUMER_SMOKE_KEY" }}',
+  'plugins:',
+  '  - name: rate-limiting',
+  '    config:',
+  '      redis:',
+  '        host: ${{ env "DECK_REDIS_HOST" }}',
+  '        password: "{vault://env/rate-limit-redis-password}"',
+  '',
+].join('\n');
+/** What KongDatabase.kongEnvironment() gives for a verified connection. */
+function dbEnvironment(verify = true): Record<string, string> {
+  return {
+    KONG_DATABASE: 'postgres',
+    KONG_PG_HOST: 'kong-db.abc.eu-west-1.rds.amazonaws.com',
+    KONG_PG_PORT: '5432',
+    KONG_PG_DATABASE: 'kong',
+    KONG_PG_USER: 'kong',
+    KONG_PG_SSL: 'on',
+    KONG_PG_SSL_VERIFY: verify ? 'on' : 'off',
+    ...(verify
+      ? { KONG_LUA_SSL_TRUSTED_CERTIFICATE: `system,${Buffer.from(FAKE_PEM).toString('base64')}` }
+      : {}),
+  };
+}
 
 interface Built {
   synth: SynthesizedStack;
@@ -68,18 +105,14 @@ function buildKong(
       kong: settings.kong,
       loadBalancer,
       database: {
-        host: 'kong-db.abc.eu-west-1.rds.amazonaws.com',
-        port: 5432,
-        name: 'kong',
-        user: 'kong',
+        environment: dbEnvironment(),
         password: fakeSecrets([['KONG_PG_PASSWORD', `${DB_SECRET}:password::`]], 'db'),
-        caBundlePem: FAKE_PEM,
       },
       configSync: {
         deckConfig: DECK_YAML,
         secrets: [fakeSecrets([['DECK_CONSUMER_SMOKE_KEY', `${KEY_SECRET}:current::`]], 'keys')],
         upstream: { host: platform.dnsName('llm-gateway'), port: 8080 },
-        redis: { host: 'redis.abc.cache.amazonaws.com', port: 6379 },
+        environment: { DECK_REDIS_HOST: 'redis.abc.cache.amazonaws.com', DECK_REDIS_PORT: '6379' },
       },
       kongSecrets: [fakeSecrets([['RATE_LIMIT_REDIS_PASSWORD', REDIS_SECRET]], 'redis')],
     };
@@ -457,14 +490,14 @@ describe('KongService connections to its dependencies', () => {
         kong: settings.kong,
         loadBalancer,
         database: {
-          host: 'db',
-          port: 5432,
-          name: 'kong',
-          user: 'kong',
+          environment: dbEnvironment(false),
           password: fakeSecrets([['KONG_PG_PASSWORD', DB_SECRET]], 'db'),
-          verifyTls: false,
         },
-        configSync: { deckConfig: DECK_YAML, secrets: [], upstream: { host: 'u', port: 8080 } },
+        configSync: {
+          deckConfig: '_format_version: "3.0"\n',
+          secrets: [],
+          upstream: { host: 'u', port: 8080 },
+        },
       });
       const dbSg = new SecurityGroup(stack, 'db-sg', { name: 'db', vpcId: network.vpc.id });
       kong.connectTo(
@@ -509,12 +542,42 @@ describe('KongService connections to its dependencies', () => {
 });
 
 describe('KongService rejects wrong inputs', () => {
-  it('refuses TLS verification without a CA bundle', () => {
+  it('refuses TLS verification without a trusted CA list, TLS off, or a password in the environment', () => {
+    const broken = { ...dbEnvironment(), KONG_PG_SSL: 'off', KONG_PG_PASSWORD: 'hunter2' };
+    delete (broken as Record<string, string>).KONG_LUA_SSL_TRUSTED_CERTIFICATE;
+    expect(() =>
+      buildKong('dev', (base) => ({ database: { ...base.database, environment: broken } })),
+    ).toThrow(
+      [
+        'KongService: database.environment is not usable:',
+        '  - KONG_PG_SSL must be "on": the database connection is always encrypted',
+        '  - KONG_PG_SSL_VERIFY=on needs KONG_LUA_SSL_TRUSTED_CERTIFICATE="system,<RDS CA bundle>" (system first, or TLS to other peers fails)',
+        '  - KONG_PG_PASSWORD must come from ECS secrets, not the environment',
+      ].join('\n'),
+    );
+  });
+
+  it('refuses a decK file that references a value the config-sync container does not get', () => {
+    expect(() => buildKong('dev', (base) => ({ configSync: { ...base.configSync, secrets: [] } }))).toThrow(
+      /references DECK_CONSUMER_SMOKE_KEY, which the config-sync container does not receive/,
+    );
+  });
+
+  it("refuses a decK file whose env vault reference Kong's container cannot resolve", () => {
+    expect(() => buildKong('dev', () => ({ kongSecrets: [] }))).toThrow(
+      /reads RATE_LIMIT_REDIS_PASSWORD through Kong's env vault, but the Kong container does not receive it/,
+    );
+  });
+
+  it('refuses secret-looking or non-DECK names in the plain config-sync environment', () => {
     expect(() =>
       buildKong('dev', (base) => ({
-        database: { ...base.database, caBundlePem: undefined } as KongServiceProps['database'],
+        configSync: {
+          ...base.configSync,
+          environment: { ...base.configSync.environment, DECK_REDIS_TOKEN: 't' },
+        },
       })),
-    ).toThrow(/no CA bundle/);
+    ).toThrow(/plain DECK_\* values only; "DECK_REDIS_TOKEN"/);
   });
 
   it('refuses a database secret under another name than KONG_PG_PASSWORD', () => {
@@ -535,7 +598,7 @@ describe('KongService rejects wrong inputs', () => {
   });
 
   it('refuses a decK file that would push the task definition over 64 KiB', () => {
-    const huge = `_format_version: "3.0"\n# ${'x'.repeat(60 * 1024)}\n`;
+    const huge = `${DECK_YAML}# ${'x'.repeat(60 * 1024)}\n`;
     expect(() =>
       buildKong('dev', (base) => ({ configSync: { ...base.configSync, deckConfig: huge } })),
     ).toThrow(/above 61440 .* SSM parameter/);
@@ -568,3 +631,20 @@ describe('image references', () => {
 // Type-only check that the settings type is the stage's kong section.
 const _settingsShape: KongSettings = testStage('dev').settings.kong;
 void _settingsShape;
+
+describe('decK file references', () => {
+  const text = [
+    'key: ${{ env "DECK_CONSUMER_A_KEY" }}',
+    'host: ${{env "DECK_REDIS_HOST"}}',
+    'again: ${{ env "DECK_CONSUMER_A_KEY" }}',
+    'password: "{vault://env/rate-limit-redis-password}"',
+  ].join('\n');
+
+  it('finds each substituted DECK_ variable once', () => {
+    expect(deckEnvReferences(text)).toEqual(['DECK_CONSUMER_A_KEY', 'DECK_REDIS_HOST']);
+  });
+
+  it("maps env vault references to the variables Kong's env vault reads", () => {
+    expect(envVaultReferences(text)).toEqual(['RATE_LIMIT_REDIS_PASSWORD']);
+  });
+});

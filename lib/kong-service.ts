@@ -30,6 +30,9 @@ import {
   MIGRATIONS_SCRIPT,
   VOLUME_INIT_SCRIPT,
   configSyncScript,
+  databaseEnvironmentProblems,
+  deckEnvReferences,
+  envVaultReferences,
   kongDatabaseEnvironment,
   kongEnvironment,
   resolveImage,
@@ -50,33 +53,20 @@ export const DEFAULT_DOCKER_HUB_CREDENTIAL = 'ecr-pullthroughcache/docker-hub';
 /** The Kong settings of a stage (validated by the stage schema). */
 export type KongSettings = StageSettings['kong'];
 
-/** Kong's database: where it is and how its password reaches the task. */
+/**
+ * Kong's database as Kong sees it: its non-secret settings and its password secret. The database
+ * construct produces both (`KongDatabase.kongEnvironment()` and `.injectedSecrets`).
+ */
 export interface KongDatabaseConnection {
-  /** Endpoint host name (may be a token). */
-  readonly host: string;
-  /** Port (may be a token). */
-  readonly port: number;
-  /** Database name. */
-  readonly name: string;
-  /** Login user. */
-  readonly user: string;
   /**
-   * The password as ECS secrets: exactly one entry, named `KONG_PG_PASSWORD`. Given to the
+   * Non-secret Kong settings: `KONG_DATABASE=postgres`, `KONG_PG_HOST`, `KONG_PG_PORT`,
+   * `KONG_PG_DATABASE`, `KONG_PG_USER`, `KONG_PG_SSL=on`, `KONG_PG_SSL_VERIFY`, and with
+   * verification on, `KONG_LUA_SSL_TRUSTED_CERTIFICATE` (`system,<bundle>`). Given to the
    * migrations and Kong containers.
    */
+  readonly environment: Readonly<Record<string, string>>;
+  /** The password as ECS secrets: exactly one entry, named `KONG_PG_PASSWORD`. */
   readonly password: InjectedSecrets;
-  /**
-   * Verify the server certificate (`KONG_PG_SSL_VERIFY=on`) against `caBundlePem`. TLS is on
-   * either way (`KONG_PG_SSL=on`).
-   * @default true
-   */
-  readonly verifyTls?: boolean;
-  /**
-   * PEM CA bundle that signs the database's certificate (the RDS regional bundle); required when
-   * `verifyTls` is true. Delivered base64 in `KONG_LUA_SSL_TRUSTED_CERTIFICATE` after `system`.
-   * @default none
-   */
-  readonly caBundlePem?: string;
 }
 
 /** What the config-sync container applies and with which values. */
@@ -88,10 +78,11 @@ export interface KongConfigSync {
   /** The LLM upstream, set as `DECK_LLM_UPSTREAM_HOST` / `DECK_LLM_UPSTREAM_PORT`. */
   readonly upstream: { readonly host: string; readonly port: number };
   /**
-   * Redis for the rate-limiting `redis` policy, set as `DECK_REDIS_HOST` / `DECK_REDIS_PORT`.
-   * @default none (the decK file then must not reference them)
+   * Further plain values the decK file references, names starting `DECK_` (e.g. the rate-limit
+   * store's `DECK_REDIS_HOST` / `DECK_REDIS_PORT`).
+   * @default none
    */
-  readonly redis?: { readonly host: string; readonly port: number };
+  readonly environment?: Readonly<Record<string, string>>;
 }
 
 /** What Kong needs from the load balancer in front of it. */
@@ -280,14 +271,7 @@ export class KongService extends Construct {
 
     // --- Containers ----------------------------------------------------------------------------
     const envOptions = {
-      database: {
-        host: props.database.host,
-        port: Token.asString(props.database.port),
-        name: props.database.name,
-        user: props.database.user,
-      },
-      verifyTls: props.database.verifyTls ?? true,
-      ...(props.database.caBundlePem !== undefined ? { caBundlePem: props.database.caBundlePem } : {}),
+      database: props.database.environment,
       trustedCidr: network.vpcCidr,
       cpu: kong.cpu,
       maxRequestBodyMiB: kong.maxRequestBodyMiB,
@@ -356,10 +340,7 @@ export class KongService extends Construct {
       DECK_LLM_UPSTREAM_PORT: Token.asString(props.configSync.upstream.port),
       HOME: '/tmp',
     };
-    if (props.configSync.redis) {
-      syncEnv.DECK_REDIS_HOST = props.configSync.redis.host;
-      syncEnv.DECK_REDIS_PORT = Token.asString(props.configSync.redis.port);
-    }
+    Object.assign(syncEnv, props.configSync.environment ?? {});
     const configSync = this.container(CONTAINERS.configSync, this.deckImage, {
       essential: false,
       entryPoint: ['/bin/sh', '-c'],
@@ -630,5 +611,36 @@ function validateProps(props: KongServiceProps): void {
   }
   if (Token.isUnresolved(props.configSync.deckConfig)) {
     throw new Error('KongService: configSync.deckConfig must be the rendered text, not a token');
+  }
+  const dbProblems = databaseEnvironmentProblems(props.database.environment);
+  if (dbProblems.length > 0) {
+    throw new Error(`KongService: database.environment is not usable:\n  - ${dbProblems.join('\n  - ')}`);
+  }
+  for (const name of Object.keys(props.configSync.environment ?? {})) {
+    if (!name.startsWith('DECK_') || /PASSWORD|KEY|TOKEN|SECRET/.test(name)) {
+      throw new Error(
+        `KongService: configSync.environment may hold plain DECK_* values only; "${name}" is not one (secrets go to configSync.secrets)`,
+      );
+    }
+  }
+  // Fail at synth, not in a task at 3 a.m.: every value the decK file substitutes must be given.
+  const syncNames = new Set([
+    'DECK_LLM_UPSTREAM_HOST',
+    'DECK_LLM_UPSTREAM_PORT',
+    ...Object.keys(props.configSync.environment ?? {}),
+    ...props.configSync.secrets.flatMap((s) => s.containerSecrets.map((c) => c.name)),
+  ]);
+  const missing = deckEnvReferences(props.configSync.deckConfig).filter((n) => !syncNames.has(n));
+  if (missing.length > 0) {
+    throw new Error(
+      `KongService: the decK file references ${missing.join(', ')}, which the config-sync container does not receive (configSync.secrets or configSync.environment)`,
+    );
+  }
+  const kongNames = new Set((props.kongSecrets ?? []).flatMap((s) => s.containerSecrets.map((c) => c.name)));
+  const missingVault = envVaultReferences(props.configSync.deckConfig).filter((n) => !kongNames.has(n));
+  if (missingVault.length > 0) {
+    throw new Error(
+      `KongService: the decK file reads ${missingVault.join(', ')} through Kong's env vault, but the Kong container does not receive it (kongSecrets)`,
+    );
   }
 }

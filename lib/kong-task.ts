@@ -61,17 +61,8 @@ export function resolveImage(image: string, cache: PullThroughCache | undefined)
 
 /** What Kong's environment depends on. */
 export interface KongEnvironmentOptions {
-  /** Database endpoint and login (the password arrives through ECS secrets, never here). */
-  readonly database: {
-    readonly host: string;
-    readonly port: string;
-    readonly name: string;
-    readonly user: string;
-  };
-  /** Verify the database's certificate against `caBundlePem`. */
-  readonly verifyTls: boolean;
-  /** PEM CA bundle for the database (and nothing else: the system store stays trusted). */
-  readonly caBundlePem?: string;
+  /** The database's non-secret Kong settings (`KONG_DATABASE`, `KONG_PG_*`, trusted CAs). */
+  readonly database: Readonly<Record<string, string>>;
   /** The VPC's CIDR: the only addresses allowed to set X-Forwarded-For (the ALB lives there). */
   readonly trustedCidr: string;
   /** Task CPU units; one nginx worker per vCPU (nginx `auto` sees the host's CPUs). */
@@ -84,6 +75,31 @@ export interface KongEnvironmentOptions {
   readonly workerShutdownTimeoutSeconds: number;
 }
 
+/**
+ * Checks the database settings handed to Kong: Postgres mode, TLS on, no password, a trusted CA
+ * list when the certificate is verified, nothing but Kong settings. Returns the problems found.
+ */
+export function databaseEnvironmentProblems(env: Readonly<Record<string, string>>): string[] {
+  const problems: string[] = [];
+  for (const name of ['KONG_PG_HOST', 'KONG_PG_PORT', 'KONG_PG_DATABASE', 'KONG_PG_USER']) {
+    if (!env[name]) problems.push(`${name} is missing`);
+  }
+  if (env.KONG_DATABASE !== 'postgres')
+    problems.push(`KONG_DATABASE must be "postgres", got "${env.KONG_DATABASE}"`);
+  if (env.KONG_PG_SSL !== 'on')
+    problems.push('KONG_PG_SSL must be "on": the database connection is always encrypted');
+  if (env.KONG_PG_SSL_VERIFY === 'on' && !/^system,./.test(env.KONG_LUA_SSL_TRUSTED_CERTIFICATE ?? '')) {
+    problems.push(
+      'KONG_PG_SSL_VERIFY=on needs KONG_LUA_SSL_TRUSTED_CERTIFICATE="system,<RDS CA bundle>" (system first, or TLS to other peers fails)',
+    );
+  }
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith('KONG_')) problems.push(`${name} is not a Kong setting`);
+    if (/PASSWORD/.test(name)) problems.push(`${name} must come from ECS secrets, not the environment`);
+  }
+  return problems;
+}
+
 /** nginx workers for a task size: one per vCPU, at least one. */
 export function workerProcesses(cpu: number): number {
   return Math.max(1, Math.floor(cpu / 1024));
@@ -91,29 +107,7 @@ export function workerProcesses(cpu: number): number {
 
 /** The database part of Kong's environment; the migrations container needs exactly this. */
 export function kongDatabaseEnvironment(o: KongEnvironmentOptions): Record<string, string> {
-  const env: Record<string, string> = {
-    KONG_DATABASE: 'postgres',
-    KONG_PG_HOST: o.database.host,
-    KONG_PG_PORT: o.database.port,
-    KONG_PG_DATABASE: o.database.name,
-    KONG_PG_USER: o.database.user,
-    KONG_PG_SSL: 'on',
-    KONG_PG_SSL_VERIFY: o.verifyTls ? 'on' : 'off',
-    KONG_PREFIX,
-    KONG_LOG_LEVEL: 'notice',
-  };
-  if (o.verifyTls) {
-    if (!o.caBundlePem) {
-      throw new Error(
-        'Kong: database TLS verification is on but no CA bundle was given; pass the RDS regional bundle ' +
-          '(PEM) as database.caBundlePem, or set database.verifyTls to false (still encrypted, not verified)',
-      );
-    }
-    // `system` first, or Kong drops the system store and TLS to other peers fails (see the brief).
-    // Kong accepts base64 certificate content in place of a path.
-    env.KONG_LUA_SSL_TRUSTED_CERTIFICATE = `system,${Buffer.from(o.caBundlePem, 'utf8').toString('base64')}`;
-  }
-  return env;
+  return { ...o.database, KONG_PREFIX, KONG_LOG_LEVEL: 'notice' };
 }
 
 /** The Kong container's full environment (no secret: the password comes through ECS secrets). */
@@ -228,4 +222,21 @@ export function configSyncScript(adminUrl: string): string {
     '  delay=$(( delay < 32 ? delay * 2 : 60 ))',
     'done',
   ].join('\n');
+}
+
+/** Environment variables a decK file substitutes: `${{ env "DECK_X" }}` -> `DECK_X`. */
+export function deckEnvReferences(deckConfig: string): string[] {
+  const names = [...deckConfig.matchAll(/\$\{\{\s*env\s+"([A-Za-z0-9_]+)"\s*\}\}/g)].map((m) => m[1]!);
+  return [...new Set(names)].sort();
+}
+
+/**
+ * Environment variables Kong's env vault reads for references in a decK file:
+ * `{vault://env/rate-limit-redis-password}` -> `RATE_LIMIT_REDIS_PASSWORD`.
+ */
+export function envVaultReferences(deckConfig: string): string[] {
+  const names = [...deckConfig.matchAll(/\{vault:\/\/env\/([A-Za-z0-9_-]+)/g)].map((m) =>
+    m[1]!.toUpperCase().replace(/-/g, '_'),
+  );
+  return [...new Set(names)].sort();
 }
