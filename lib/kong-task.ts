@@ -202,7 +202,7 @@ export const CONFIG_SYNC_ATTEMPTS = 8;
 export function configSyncScript(adminUrl: string): string {
   return [
     'set -u',
-    `printf '%s' "$${DECK_CONFIG_ENV}" | base64 -d > /tmp/kong.yaml`,
+    `printf '%s' "$${DECK_CONFIG_ENV}" | base64 -d > /tmp/kong.yaml || { echo "config-sync: cannot decode ${DECK_CONFIG_ENV}" >&2; exit 1; }`,
     'echo "config-sync: decK file sha256 $(sha256sum /tmp/kong.yaml | cut -d" " -f1)"',
     'attempt=1',
     'delay=2',
@@ -215,7 +215,8 @@ export function configSyncScript(adminUrl: string): string {
     '    echo "config-sync: giving up after $attempt attempts; Kong keeps its previous configuration" >&2',
     '    exit 1',
     '  fi',
-    "  jitter=$(awk 'BEGIN { srand(); print int(rand() * 5) }')",
+    // Jitter from the kernel: tasks that start in the same second must not retry in lockstep.
+    '  jitter=$(( $(od -An -N1 -tu1 /dev/urandom | tr -d " ") % 5 ))',
     '  echo "config-sync: attempt $attempt failed; retrying in $((delay + jitter))s"',
     '  sleep $((delay + jitter))',
     '  attempt=$((attempt + 1))',
