@@ -206,7 +206,7 @@ describe.each(['dev', 'prod'] as const)('KongService in stage %s', (stageName) =
 
   it('listens for the proxy and status on all interfaces and the admin API on loopback only', () => {
     const e = env('kong');
-    expect(e.KONG_PROXY_LISTEN).toBe('0.0.0.0:8000');
+    expect(e.KONG_PROXY_LISTEN).toBe('0.0.0.0:8000 reuseport backlog=16384');
     expect(e.KONG_STATUS_LISTEN).toBe('0.0.0.0:8100');
     expect(e.KONG_ADMIN_LISTEN).toBe('127.0.0.1:8001');
     expect(e.KONG_ADMIN_GUI_LISTEN).toBe('off');
@@ -308,6 +308,11 @@ describe.each(['dev', 'prod'] as const)('KongService in stage %s', (stageName) =
 
   it('stays well below the 64 KiB task-definition limit', () => {
     expect(Buffer.byteLength(task.container_definitions)).toBeLessThan(60 * 1024);
+  });
+
+  it(`starts ${settings.kong.desiredCount} task(s) over ${settings.network.azCount} AZs`, () => {
+    expect(service.desired_count).toBe(settings.kong.desiredCount);
+    if (settings.profile === 'production') expect(service.desired_count).toBeGreaterThanOrEqual(2);
   });
 
   it('runs in the private subnets without public IPs, behind the ALB on 8000', () => {

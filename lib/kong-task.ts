@@ -114,7 +114,8 @@ export function kongDatabaseEnvironment(o: KongEnvironmentOptions): Record<strin
 export function kongEnvironment(o: KongEnvironmentOptions): Record<string, string> {
   return {
     ...kongDatabaseEnvironment(o),
-    KONG_PROXY_LISTEN: `0.0.0.0:${KONG_PORTS.proxy}`,
+    // Kong's own default flags: one accept queue per worker, a deep backlog for bursts.
+    KONG_PROXY_LISTEN: `0.0.0.0:${KONG_PORTS.proxy} reuseport backlog=16384`,
     KONG_STATUS_LISTEN: `0.0.0.0:${KONG_PORTS.status}`,
     // Loopback only: the config-sync container in the same task reaches it; nothing else can.
     // Not `off`: the Postgres TTL cleanup only runs on nodes with an admin listener.
