@@ -14,7 +14,16 @@ import {
 import { LoadBalancer } from '../lib/load-balancer';
 import { Network } from '../lib/network';
 import { stackPolicy } from './support/policy';
-import { synthConstruct, testStage, type Json, type SynthesizedStack } from './support/synth';
+import { consumerEnvStem } from '../lib/config/stage-settings';
+import { renderKongConfig } from '../lib/kong-config/render';
+import {
+  STAGE_NAMES,
+  synthConstruct,
+  synthStage,
+  testStage,
+  type Json,
+  type SynthesizedStack,
+} from './support/synth';
 
 /** Fake secrets shaped like the real owners' (database, consumer keys, rate-limit store). */
 function fakeSecrets(entries: [string, string][], id: string): InjectedSecrets {
@@ -652,4 +661,72 @@ describe('decK file references', () => {
   it("maps env vault references to the variables Kong's env vault reads", () => {
     expect(envVaultReferences(text)).toEqual(['RATE_LIMIT_REDIS_PASSWORD']);
   });
+});
+
+describe.each(STAGE_NAMES)('KongService wired into stage %s', (stageName) => {
+  const stage = testStage(stageName);
+  const settings = stage.settings;
+  const synth = synthStage(stage);
+  const defs: Json[] = JSON.parse(
+    synth.resourceNamed('aws_ecs_task_definition', 'kong_task').container_definitions,
+  );
+  const container = (name: string) => defs.find((c) => c.name === name);
+  const envOf = (name: string): Record<string, string> =>
+    Object.fromEntries((container(name).environment ?? []).map((e: Json) => [e.name, e.value]));
+
+  it("syncs exactly the stage's rendered decK file", () => {
+    const b64 = envOf('config-sync').KONG_GATEWAY_DECK_CONFIG_B64!;
+    expect(Buffer.from(b64, 'base64').toString('utf8')).toBe(renderKongConfig(stage));
+  });
+
+  it("injects every consumer's key into config-sync only, and the database password into Kong", () => {
+    const syncSecrets = container('config-sync').secrets.map((s: Json) => s.name);
+    for (const c of settings.consumers) {
+      expect(syncSecrets).toContain(`DECK_CONSUMER_${consumerEnvStem(c.name)}_KEY`);
+    }
+    expect(container('kong').secrets.map((s: Json) => s.name)).toContain('KONG_PG_PASSWORD');
+    expect(
+      container('kong')
+        .secrets.map((s: Json) => s.name)
+        .some((n: string) => n.startsWith('DECK_')),
+    ).toBe(false);
+    expect(envOf('kong').KONG_PG_HOST).toMatch(/aws_db_instance\..*\.address/);
+  });
+
+  it('chains the security groups: Kong reaches the database, Redis and the upstream on their ports only', () => {
+    const kongEgress = synth
+      .resources('aws_vpc_security_group_egress_rule')
+      .map((r) => r.values)
+      .filter((v) => /aws_security_group\.kong_sg/.test(v.security_group_id))
+      .map((v) => `${v.from_port}:${v.referenced_security_group_id ?? v.cidr_ipv4}`)
+      .sort();
+    const expected = [
+      '443:0.0.0.0/0',
+      expect.stringMatching(/^5432:\$\{aws_security_group\.database_/),
+      expect.stringMatching(/^8080:\$\{aws_security_group\.upstream_/),
+      ...(settings.rateLimiting.policy === 'redis'
+        ? [expect.stringMatching(/^6379:\$\{aws_security_group\.rate-limit-store_/)]
+        : []),
+    ];
+    expect(kongEgress).toEqual(expect.arrayContaining(expected));
+    expect(kongEgress).toHaveLength(expected.length);
+  });
+
+  it('outputs the migrations commands', () => {
+    expect(synth.outputs.kong_migrations_list_command.value).toContain('kong migrations list');
+    expect(synth.outputs.kong_migrations_finish_command.value).toContain('kong migrations finish');
+  });
+
+  if (settings.network.vpcEndpoints) {
+    it('admits Kong to the VPC endpoints', () => {
+      const rule = synth
+        .resources('aws_vpc_security_group_ingress_rule')
+        .map((r) => r.values)
+        .find((v) => /vpc-endpoints_sg/.test(v.security_group_id));
+      expect(rule).toMatchObject({
+        from_port: 443,
+        referenced_security_group_id: expect.stringMatching(/kong_sg/),
+      });
+    });
+  }
 });

@@ -1,22 +1,37 @@
+import * as path from 'path';
 import { Construct } from 'constructs';
-import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
+import { Annotations, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { RandomProvider } from '@cdktf/provider-random/lib/provider';
 import { AwsEnvironment } from './aws-environment';
 import { ComputePlatform } from './compute-platform';
-import type { Stage } from './config/load';
+import { StageSettingsError, type Stage } from './config/load';
 import type { StageSettings } from './config/stage-settings';
+import { ConsumerKeys } from './consumer-keys';
+import { KongDatabase, readCaBundle } from './database';
+import { renderKongConfig } from './kong-config/render';
+import { KongService } from './kong-service';
 import { LoadBalancer } from './load-balancer';
 import { Logging } from './logging';
 import { Naming } from './naming';
 import { Network } from './network';
+import { RateLimitStore } from './rate-limit-store';
+import { UpstreamService } from './upstream-service';
 import { VpcEndpoints } from './vpc-endpoints';
 
 /** Props of {@link GatewayStack}. */
 export interface GatewayStackProps {
   /** The stage this stack deploys, with its validated settings. */
   readonly stage: Stage;
+  /**
+   * Directory that relative paths in the stage settings (the database CA bundle) resolve against.
+   * @default the repository root
+   */
+  readonly repositoryRoot?: string;
 }
+
+/** The repository root (this file lives in `lib/`). */
+export const REPOSITORY_ROOT = path.join(__dirname, '..');
 
 /** Tags every taggable resource of a stage carries, beside the stage file's `defaultTags`. */
 export function stageTags(stage: Stage): Record<string, string> {
@@ -33,9 +48,20 @@ export class GatewayStack extends TerraformStack {
   readonly logging: Logging;
   readonly network: Network;
   readonly platform: ComputePlatform;
-  readonly loadBalancer: LoadBalancer;
+  /** Kong's PostgreSQL database; the Kong service calls `database.allowFrom(kongSg, ...)`. */
+  readonly database: KongDatabase;
+  /** The consumers' API key secrets. */
+  readonly consumerKeys: ConsumerKeys;
+  /** Counters of the `redis` rate-limiting policy; absent with `local` or `cluster`. */
+  readonly rateLimitStore?: RateLimitStore;
+  /** The placeholder LLM gateway Kong forwards to (Cloud Map: `llm-gateway.<namespace>`). */
+  readonly upstream: UpstreamService;
   /** Interface and S3 gateway endpoints, when `network.vpcEndpoints` is on. */
   readonly vpcEndpoints?: VpcEndpoints;
+  /** The public ALB in front of Kong. */
+  readonly loadBalancer: LoadBalancer;
+  /** Kong on Fargate: migrations gate, proxy, decK config sync. */
+  readonly kong: KongService;
 
   constructor(scope: Construct, id: string, props: GatewayStackProps) {
     super(scope, id);
@@ -69,6 +95,74 @@ export class GatewayStack extends TerraformStack {
       flowLogRetentionDays: settings.network.flowLogRetentionDays,
     });
     this.platform = new ComputePlatform(this, 'platform', { naming: this.naming, network: this.network });
+
+    const db = settings.database;
+    this.database = new KongDatabase(this, 'database', {
+      naming: this.naming,
+      environment: this.environment,
+      logging: this.logging,
+      network: this.network,
+      engineMajorVersion: db.engineMajorVersion,
+      instanceClass: db.instanceClass,
+      allocatedStorageGiB: db.allocatedStorageGiB,
+      maxAllocatedStorageGiB: db.maxAllocatedStorageGiB,
+      multiAz: db.multiAz,
+      backupRetentionDays: db.backupRetentionDays,
+      deletionProtection: db.deletionProtection,
+      finalSnapshot: db.finalSnapshot,
+      performanceInsights: db.performanceInsights,
+      passwordVersion: db.passwordVersion,
+      secretRecoveryWindowDays: settings.consumerSecrets.recoveryWindowDays,
+      keyDeletionWindowDays: production ? 30 : 7,
+      verifyTls: db.tls.verify,
+      ...(db.tls.verify && db.tls.caBundleFile
+        ? { caBundlePem: caBundleOf(stage, props.repositoryRoot ?? REPOSITORY_ROOT, db.tls.caBundleFile) }
+        : {}),
+    });
+    if (production && !db.tls.verify) {
+      Annotations.of(this.database).addWarning(
+        `${stage.file}: database.tls.verify is false: Kong encrypts its database connection but does not authenticate the server. ` +
+          'Add the regional RDS CA bundle and set verify to true before deploying (README, section "Database").',
+      );
+    }
+
+    this.consumerKeys = new ConsumerKeys(this, 'consumer-keys', {
+      naming: this.naming,
+      environment: this.environment,
+      consumers: settings.consumers,
+      recoveryWindowDays: settings.consumerSecrets.recoveryWindowDays,
+      keyDeletionWindowDays: production ? 30 : 7,
+    });
+
+    if (settings.rateLimiting.policy === 'redis') {
+      this.rateLimitStore = new RateLimitStore(this, 'rate-limit-store', {
+        naming: this.naming,
+        environment: this.environment,
+        logging: this.logging,
+        network: this.network,
+        nodeType: settings.rateLimiting.redisNodeType,
+        replicas: settings.rateLimiting.redisReplicas,
+        secretRecoveryWindowDays: settings.consumerSecrets.recoveryWindowDays,
+        keyDeletionWindowDays: production ? 30 : 7,
+      });
+    }
+
+    const up = settings.upstream;
+    this.upstream = new UpstreamService(this, 'upstream', {
+      naming: this.naming,
+      environment: this.environment,
+      logging: this.logging,
+      network: this.network,
+      platform: this.platform,
+      imageTag: up.imageTag,
+      cpu: up.cpu,
+      memoryMiB: up.memoryMiB,
+      desiredCount: up.desiredCount,
+      // CONTRACTS: Kong's body limit >= what the placeholder accepts.
+      maxBodyBytes: settings.kong.maxRequestBodyMiB * 1024 * 1024,
+      forceDeleteRepository: !production,
+    });
+
     if (settings.network.vpcEndpoints) {
       this.vpcEndpoints = new VpcEndpoints(this, 'vpc-endpoints', {
         naming: this.naming,
@@ -92,20 +186,66 @@ export class GatewayStack extends TerraformStack {
       accessLogRetentionDays: settings.logRetentionDays,
     });
 
-    this.createOutputs(stage);
+    this.kong = new KongService(this, 'kong', {
+      naming: this.naming,
+      environment: this.environment,
+      logging: this.logging,
+      network: this.network,
+      platform: this.platform,
+      kong: settings.kong,
+      loadBalancer: this.loadBalancer,
+      database: { environment: this.database.kongEnvironment(), password: this.database.injectedSecrets },
+      configSync: {
+        deckConfig: renderKongConfig(stage),
+        secrets: [this.consumerKeys.injectedSecrets],
+        upstream: { host: this.upstream.dnsName, port: this.upstream.port },
+        ...(this.rateLimitStore ? { environment: this.rateLimitStore.configSyncEnvironment } : {}),
+      },
+      kongSecrets: this.rateLimitStore ? [this.rateLimitStore.injectedSecrets] : [],
+    });
+    // The chain of security groups: ALB -> Kong (inside KongService) -> database, Redis, upstream.
+    this.kong.connectTo(this.database, this.database.port, 'PostgreSQL');
+    if (this.rateLimitStore) this.kong.connectTo(this.rateLimitStore, this.rateLimitStore.port, 'Redis');
+    this.kong.connectTo(this.upstream, this.upstream.port, 'LLM upstream');
+    this.vpcEndpoints?.allowFrom(this.kong.securityGroup, 'Kong tasks');
+
+    this.createKongOutputs(stage);
+
+    // Names and ARNs only: never a key or password.
+    new TerraformOutput(this, 'consumer_key_secret_names', {
+      description:
+        'Secrets Manager secret holding each consumer key (read: README "Consumers and their keys")',
+      value: this.consumerKeys.secretNames,
+    });
+    new TerraformOutput(this, 'consumer_key_secret_arns', {
+      description: 'ARN of each consumer key secret',
+      value: this.consumerKeys.secretArns,
+    });
+    new TerraformOutput(this, 'database_endpoint', {
+      description: "Host name of Kong's PostgreSQL database (reachable from admitted security groups only)",
+      value: this.database.host,
+    });
+    new TerraformOutput(this, 'upstream_repository_url', {
+      description: 'ECR repository the delivery workflow pushes the placeholder image to',
+      value: this.upstream.repository.repositoryUrl,
+    });
+    new TerraformOutput(this, 'database_secret_arn', {
+      description: 'ARN of the database master credentials secret',
+      value: this.database.secret.arn,
+    });
   }
 
-  private createOutputs(stage: Stage): void {
-    const lb = this.loadBalancer;
+  private createKongOutputs(stage: Stage): void {
+    const front = this.loadBalancer;
     new TerraformOutput(this, 'alb_dns_name', {
       description: "The load balancer's DNS name",
-      value: lb.alb.dnsName,
+      value: front.alb.dnsName,
     });
     new TerraformOutput(this, 'base_url', {
-      description: lb.https
+      description: front.https
         ? 'Base URL of the gateway'
         : 'Base URL of the gateway (plain HTTP: keys travel in clear)',
-      value: lb.baseUrl,
+      value: front.baseUrl,
     });
     new TerraformOutput(this, 'smoke_key_command', {
       description:
@@ -116,8 +256,26 @@ export class GatewayStack extends TerraformStack {
     });
     new TerraformOutput(this, 'curl_example', {
       description: 'A request through the gateway; set KEY to a consumer key first',
-      value: `curl -sS -H "apikey: $KEY" ${lb.baseUrl}/llm/v1/models`,
+      value: `curl -sS -H "apikey: $KEY" ${front.baseUrl}/llm/v1/models`,
     });
+    new TerraformOutput(this, 'kong_migrations_list_command', {
+      description: 'Runs `kong migrations list` once (docs/runbooks/upgrade-kong.md)',
+      value: this.kong.migrationsCommand('list'),
+    });
+    new TerraformOutput(this, 'kong_migrations_finish_command', {
+      description:
+        'Runs `kong migrations finish` once, after an upgrade rollout (docs/runbooks/upgrade-kong.md)',
+      value: this.kong.migrationsCommand('finish'),
+    });
+  }
+}
+
+/** Reads the stage's CA bundle; a problem with it is reported like any other settings error. */
+function caBundleOf(stage: Stage, repositoryRoot: string, relativePath: string): string {
+  try {
+    return readCaBundle(repositoryRoot, relativePath);
+  } catch (err) {
+    throw new StageSettingsError([`${stage.file}: ${(err as Error).message}`]);
   }
 }
 
