@@ -3,7 +3,7 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { ComputePlatform } from '../lib/compute-platform';
 import type { InjectedSecrets } from '../lib/injected-secrets';
-import { KongService, type KongServiceProps, type KongSettings } from '../lib/kong-service';
+import { KongService, type KongServiceProps } from '../lib/kong-service';
 import {
   CONTAINERS,
   deckEnvReferences,
@@ -641,10 +641,6 @@ describe('image references', () => {
     expect(resolveImage('kong:3.9.3', undefined)).toBe('kong:3.9.3');
   });
 });
-
-// Type-only check that the settings type is the stage's kong section.
-const _settingsShape: KongSettings = testStage('dev').settings.kong;
-void _settingsShape;
 
 describe('decK file references', () => {
   const text = [

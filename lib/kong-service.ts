@@ -234,7 +234,8 @@ export class KongService extends Construct {
         upstreamRegistryUrl: DOCKER_HUB_REGISTRY,
         credentialArn: credential.arn,
       });
-      // Repositories the cache creates on first pull: scanned, immutable-ish, pruned.
+      // Repositories the cache creates on first pull: encrypted and pruned. Tags stay mutable so the
+      // cache can refresh them; a digest in kong.image is immune to that.
       new EcrRepositoryCreationTemplate(this, 'docker-hub-cache-template', {
         prefix,
         appliedFor: ['PULL_THROUGH_CACHE'],
