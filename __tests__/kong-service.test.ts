@@ -239,7 +239,7 @@ describe.each(['dev', 'prod'] as const)('KongService in stage %s', (stageName) =
   it('sizes nginx for the task and for long LLM responses', () => {
     const e = env('kong');
     expect(e.KONG_NGINX_WORKER_PROCESSES).toBe(String(settings.kong.cpu / 1024));
-    expect(e.KONG_NGINX_HTTP_CLIENT_MAX_BODY_SIZE).toBe(`${settings.kong.maxRequestBodyMiB}m`);
+    expect(e.KONG_NGINX_HTTP_CLIENT_MAX_BODY_SIZE).toBe(`${settings.kong.maxRequestBodyMiB + 1}m`);
     const keepalive = parseInt(e.KONG_NGINX_HTTP_KEEPALIVE_TIMEOUT!, 10);
     expect(keepalive).toBeGreaterThan(settings.loadBalancer.idleTimeoutSeconds);
     expect(parseInt(e.KONG_NGINX_MAIN_WORKER_SHUTDOWN_TIMEOUT!, 10)).toBeLessThan(byName('kong').stopTimeout);

@@ -105,6 +105,15 @@ export function workerProcesses(cpu: number): number {
   return Math.max(1, Math.floor(cpu / 1024));
 }
 
+/**
+ * nginx's `client_max_body_size` for a body limit of `maxRequestBodyMiB`: one MiB above the
+ * `request-size-limiting` plugin's limit. nginx rejects a declared Content-Length before any plugin
+ * runs, so only a larger nginx limit lets the plugin answer the 413 (CONTRACTS: nginx >= plugin).
+ */
+export function nginxClientMaxBodySize(maxRequestBodyMiB: number): string {
+  return `${maxRequestBodyMiB + 1}m`;
+}
+
 /** The database part of Kong's environment; the migrations container needs exactly this. */
 export function kongDatabaseEnvironment(o: KongEnvironmentOptions): Record<string, string> {
   return { ...o.database, KONG_PREFIX, KONG_LOG_LEVEL: 'notice' };
@@ -128,7 +137,7 @@ export function kongEnvironment(o: KongEnvironmentOptions): Record<string, strin
     KONG_REAL_IP_HEADER: 'X-Forwarded-For',
     KONG_REAL_IP_RECURSIVE: 'on',
     KONG_NGINX_WORKER_PROCESSES: String(workerProcesses(o.cpu)),
-    KONG_NGINX_HTTP_CLIENT_MAX_BODY_SIZE: `${o.maxRequestBodyMiB}m`,
+    KONG_NGINX_HTTP_CLIENT_MAX_BODY_SIZE: nginxClientMaxBodySize(o.maxRequestBodyMiB),
     // Above the ALB's idle timeout, so the ALB (not Kong) closes idle connections: no 502s from
     // requests sent on a connection Kong is closing.
     KONG_NGINX_HTTP_KEEPALIVE_TIMEOUT: `${o.loadBalancerIdleTimeoutSeconds + 15}s`,
