@@ -73,6 +73,11 @@ describe('Checkov skips of the real stages', () => {
     CKV_AWS_157: 'RDS Multi-AZ',
     CKV_AWS_353: 'RDS Performance Insights',
     CKV2_AWS_50: 'ElastiCache failover',
+    CKV_AWS_150: 'ALB deletion protection',
+    CKV_AWS_91: 'ALB access logs',
+    CKV_AWS_2: 'HTTPS listener (no domain)',
+    CKV_AWS_103: 'TLS 1.2 on the listener (no domain)',
+    CKV2_AWS_20: 'HTTP to HTTPS redirect (no domain)',
   };
 
   it.each(Object.entries(DEV_ONLY))('skips %s (%s) in dev, whose settings opt out', (id) => {

@@ -12,6 +12,7 @@ import { KongDatabase, readCaBundle } from './database';
 import { renderKongConfig } from './kong-config/render';
 import { KongService } from './kong-service';
 import { LoadBalancer } from './load-balancer';
+import { skipCheckov } from './checkov';
 import { Logging } from './logging';
 import { Naming } from './naming';
 import { Network } from './network';
@@ -189,6 +190,14 @@ export class GatewayStack extends TerraformStack {
       accessLogs: lb.accessLogs,
       accessLogRetentionDays: settings.logRetentionDays,
     });
+    // TEMPORARY until edge protection (issue 9) associates a WAF web ACL with the ALB: then this
+    // skip matches no failure in a stage with a WAF and `npm run scan` fails until it is removed
+    // (keep it, reworded, only for stages whose settings turn the WAF off).
+    skipCheckov(
+      this.loadBalancer.alb,
+      'CKV2_AWS_28',
+      'no WAF web ACL in front of this ALB yet: edge protection attaches one (pending merge)',
+    );
 
     this.kong = new KongService(this, 'kong', {
       naming: this.naming,
