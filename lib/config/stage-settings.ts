@@ -389,11 +389,12 @@ const wafSettings = z
   })
   .prefault({});
 
-const alarmThresholds = z
+/** Alarm thresholds; `lib/observability.ts` documents each alarm's evaluation window. */
+export const alarmThresholdsSchema = z
   .strictObject({
-    /** ALB-generated 5xx as a percentage of requests, per 5 minutes. @default 1 */
+    /** ALB-generated 5xx as a percentage of requests (3 of 5 one-minute periods). @default 1 */
     alb5xxPercent: z.number().positive().max(100).default(1),
-    /** Target (Kong) 5xx as a percentage of requests, per 5 minutes. @default 5 */
+    /** Target (Kong) 5xx as a percentage of requests (3 of 5 one-minute periods). @default 5 */
     target5xxPercent: z.number().positive().max(100).default(5),
     /**
      * p99 of the ALB's TargetResponseTime in seconds (time to the response headers). LLM calls
@@ -440,7 +441,7 @@ const alarmSettings = z
       .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'must be an SNS topic ARN')
       .optional(),
     /** Alarm thresholds. */
-    thresholds: alarmThresholds,
+    thresholds: alarmThresholdsSchema,
   })
   .prefault({});
 
