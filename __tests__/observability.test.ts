@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { DbInstance } from '@cdktf/provider-aws/lib/db-instance';
 import { EcsCluster } from '@cdktf/provider-aws/lib/ecs-cluster';
 import { EcsService } from '@cdktf/provider-aws/lib/ecs-service';
@@ -491,5 +493,32 @@ describe('alarms stage settings', () => {
       /alarms\.thresholds\.alb5xxPercent: Too big/,
     );
     expect(problems('dev', (r) => (r.alarms = { thresholds: { unknown: 1 } }))).toMatch(/unknown key/);
+  });
+});
+
+describe('the runbooks the alarms point to', () => {
+  const runbooks = path.join(__dirname, '..', 'docs', 'runbooks');
+  const headings = new Set(
+    [...fs.readFileSync(path.join(runbooks, 'alarms.md'), 'utf8').matchAll(/^## (.+)$/gm)].map((h) =>
+      h[1]!.trim(),
+    ),
+  );
+  const synth = synthObservability({ database: true, replica: true, redisNodes: 2 });
+
+  it('has a section in alarms.md for every alarm', () => {
+    for (const { values } of synth.resources('aws_cloudwatch_metric_alarm')) {
+      const anchor = /alarms\.md#([a-z0-9-]+)$/.exec(values.alarm_description)![1]!;
+      expect({ alarm: values.alarm_name, section: headings.has(anchor) }).toEqual({
+        alarm: values.alarm_name,
+        section: true,
+      });
+    }
+  });
+
+  it('lists every runbook in the index', () => {
+    const index = fs.readFileSync(path.join(runbooks, 'README.md'), 'utf8');
+    for (const file of fs.readdirSync(runbooks).filter((f) => f.endsWith('.md') && f !== 'README.md')) {
+      expect(index).toContain(`](${file})`);
+    }
   });
 });
