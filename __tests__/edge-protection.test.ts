@@ -54,6 +54,11 @@ describe('EdgeProtection with defaults', () => {
     expect(new Set((acl.rule as Json[]).map((r) => r.priority)).size).toBe(4);
   });
 
+  it('has no block list (no IP set, no rule) unless addresses are given', () => {
+    expect(synth.resources('aws_wafv2_ip_set')).toHaveLength(0);
+    expect((acl.rule as Json[]).map((r) => r.name)).not.toContain('blocked-addresses');
+  });
+
   it('blocks more than 3000 requests per IP in 5 minutes with a JSON 429', () => {
     const rule = ruleNamed(acl, 'rate-per-ip');
     expect(rule.statement.rate_based_statement).toEqual({
@@ -151,6 +156,24 @@ describe('EdgeProtection with defaults', () => {
 });
 
 describe('EdgeProtection options', () => {
+  it('blocks listed addresses before every other rule', () => {
+    const synth = synthEdge({ blockedCidrs: ['203.0.113.7/32', '198.51.100.0/24'] });
+    expect(synth.resource('aws_wafv2_ip_set')).toMatchObject({
+      scope: 'REGIONAL',
+      ip_address_version: 'IPV4',
+      addresses: ['203.0.113.7/32', '198.51.100.0/24'],
+    });
+    const rules = (synth.resource('aws_wafv2_web_acl').rule as Json[]).sort(
+      (a, b) => a.priority - b.priority,
+    );
+    expect(rules[0]).toMatchObject({
+      name: 'blocked-addresses',
+      action: { block: {} },
+      statement: { ip_set_reference_statement: { arn: expect.stringMatching(/aws_wafv2_ip_set\./) } },
+    });
+    expect(rules).toHaveLength(5);
+  });
+
   it('enforces the prompt-body rules when asked, but never the 8 KB body size rule', () => {
     const acl = synthEdge({ promptBodyRules: 'block' }).resource('aws_wafv2_web_acl');
     const overrides = ruleNamed(acl, 'aws-common').statement.managed_rule_group_statement
@@ -197,6 +220,7 @@ describe('waf stage settings', () => {
       ratePerIpPer5Minutes: 3000,
       unauthenticatedRatePerIpPer5Minutes: 300,
       promptBodyRules: 'count',
+      blockedCidrs: [],
     });
     expect(testStage('dev', (r) => delete r.waf).settings.waf.enabled).toBe(true);
   });
@@ -217,6 +241,12 @@ describe('waf stage settings', () => {
   it('rejects an unauthenticated limit above the general one', () => {
     expect(problems('prod', (r) => (r.waf.unauthenticatedRatePerIpPer5Minutes = 7000))).toMatch(
       /waf\.unauthenticatedRatePerIpPer5Minutes: 7000 is above ratePerIpPer5Minutes 6000/,
+    );
+  });
+
+  it('rejects a blocked address that is not a CIDR', () => {
+    expect(problems('prod', (r) => (r.waf.blockedCidrs = ['203.0.113.7']))).toMatch(
+      /waf\.blockedCidrs\[0\]: must be an IPv4 CIDR/,
     );
   });
 

@@ -4,6 +4,7 @@ import { CloudwatchLogResourcePolicy } from '@cdktf/provider-aws/lib/cloudwatch-
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import type { Lb } from '@cdktf/provider-aws/lib/lb';
 import { Wafv2WebAcl, type Wafv2WebAclRule } from '@cdktf/provider-aws/lib/wafv2-web-acl';
+import { Wafv2IpSet } from '@cdktf/provider-aws/lib/wafv2-ip-set';
 import { Wafv2WebAclAssociation } from '@cdktf/provider-aws/lib/wafv2-web-acl-association';
 import { Wafv2WebAclLoggingConfiguration } from '@cdktf/provider-aws/lib/wafv2-web-acl-logging-configuration';
 import type { AwsEnvironment } from './aws-environment';
@@ -61,6 +62,11 @@ export interface EdgeProtectionProps {
    */
   readonly promptBodyRules?: 'count' | 'block';
   /**
+   * IPv4 CIDRs blocked before any other rule (an IP set and a rule, only when non-empty).
+   * @default none
+   */
+  readonly blockedCidrs?: readonly string[];
+  /**
    * Retention of the WAF log group.
    * @default the stage's default log retention
    */
@@ -77,7 +83,7 @@ export interface EdgeProtectionProps {
 const RATE_LIMITED_BODY_KEY = 'rate-limited';
 
 /**
- * AWS WAF in front of the ALB: per-IP rate rules first (cheap, and the only defence against
+ * AWS WAF in front of the ALB: blocked addresses, then per-IP rate rules (cheap, and the only defence against
  * floods of unauthenticated requests, which never reach Kong's per-consumer limits), then the AWS
  * managed KnownBadInputs and Common rule groups, with the Common set's body rules adapted to LLM
  * prompts. Blocked and counted requests are logged to `aws-waf-logs-<stack>` with credential
@@ -119,10 +125,30 @@ export class EdgeProtection extends Construct {
 
     // The provider types `statement` as `any` (it nests too deeply for the generator), so
     // statements are written in Terraform's snake_case, exactly as they appear in the JSON.
+    const blocked = props.blockedCidrs ?? [];
+    const blockRules: Wafv2WebAclRule[] = [];
+    if (blocked.length > 0) {
+      const ipSet = new Wafv2IpSet(this, 'blocked-addresses', {
+        name: naming.name('blocked'),
+        description: 'Client addresses blocked by the stage settings (waf.blockedCidrs)',
+        scope: 'REGIONAL',
+        ipAddressVersion: 'IPV4',
+        addresses: [...blocked],
+      });
+      blockRules.push({
+        name: 'blocked-addresses',
+        priority: 0,
+        action: { block: {} },
+        statement: { ip_set_reference_statement: { arn: ipSet.arn } },
+        visibilityConfig: visibility(metric('blocked')),
+      });
+    }
+
     const rules: Wafv2WebAclRule[] = [
+      ...blockRules,
       {
         name: 'rate-per-ip-unauthenticated',
-        priority: 0,
+        priority: 1,
         action: tooManyRequests,
         statement: {
           rate_based_statement: {
@@ -136,7 +162,7 @@ export class EdgeProtection extends Construct {
       },
       {
         name: 'rate-per-ip',
-        priority: 1,
+        priority: 2,
         action: tooManyRequests,
         statement: {
           rate_based_statement: { limit: ratePerIp, aggregate_key_type: 'IP', evaluation_window_sec: 300 },
@@ -145,7 +171,7 @@ export class EdgeProtection extends Construct {
       },
       {
         name: 'aws-known-bad-inputs',
-        priority: 2,
+        priority: 3,
         overrideAction: { none: {} },
         statement: {
           managed_rule_group_statement: { vendor_name: 'AWS', name: 'AWSManagedRulesKnownBadInputsRuleSet' },
@@ -154,7 +180,7 @@ export class EdgeProtection extends Construct {
       },
       {
         name: 'aws-common',
-        priority: 3,
+        priority: 4,
         overrideAction: { none: {} },
         statement: {
           managed_rule_group_statement: {

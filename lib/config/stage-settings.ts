@@ -382,6 +382,12 @@ const wafSettings = z
      */
     promptBodyRules: z.enum(['count', 'block']).default('count'),
     /**
+     * Client addresses to block outright (IPv4 CIDRs), e.g. a source guessing keys
+     * (docs/runbooks/alarms.md#unauthorized-spike).
+     * @default []
+     */
+    blockedCidrs: z.array(ipv4Cidr).max(10000).default([]),
+    /**
      * Retention of the WAF log group (`aws-waf-logs-...`).
      * @default the stage's `logRetentionDays`
      */
