@@ -2,16 +2,25 @@
  * Stack-wide invariants, run against every stage, and each shown able to fail on a deliberately
  * broken stack (a rule that cannot fail proves nothing).
  */
+import { TerraformOutput } from 'cdktf';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { DbInstance } from '@cdktf/provider-aws/lib/db-instance';
+import { EcsTaskDefinition } from '@cdktf/provider-aws/lib/ecs-task-definition';
 import { Lb } from '@cdktf/provider-aws/lib/lb';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
+import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
 import { Subnet } from '@cdktf/provider-aws/lib/subnet';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
+import { Password } from '@cdktf/provider-random/lib/password';
+import { RandomProvider } from '@cdktf/provider-random/lib/provider';
 import { stageTags } from '../lib/gateway-stack';
 import {
+  generatedSecretsStayInSecretStores,
   logGroupsHaveRetention,
+  noLiteralSecrets,
+  noWildcardSecretGrants,
   nothingGetsPublicAddresses,
   onlyLoadBalancerIsWorldReachable,
   providersApplyDefaultTags,
@@ -110,6 +119,102 @@ describe('each policy rule rejects a deliberately broken stack', () => {
       'provider aws[0] does not apply default tag "Owner"',
       'provider aws.us does not apply default tag "Project"',
       'provider aws.us does not apply default tag "Owner"',
+    ]);
+  });
+
+  it('flags literal passwords and secret values, and secrets in a container environment', () => {
+    const broken = synthScope((scope) => {
+      new AwsProvider(scope, 'aws', { region: 'eu-west-1' });
+      new DbInstance(scope, 'db', {
+        instanceClass: 'db.t4g.micro',
+        engine: 'postgres',
+        password: 'hunter2hunter2', // the mistake the rule exists for
+      });
+      new SecretsmanagerSecretVersion(scope, 'typed-key', {
+        secretId: 'kong-gateway/dev/consumers/acme',
+        secretString: '{"current":"0123456789abcdefghijklmnopqrstuv"}',
+      });
+      new SecretsmanagerSecretVersion(scope, 'encoded-literal', {
+        secretId: 'kong-gateway/dev/consumers/beta',
+        secretString: '${jsonencode({"current" = "0123456789abcdefghijklmnopqrstuv"})}',
+      });
+      new EcsTaskDefinition(scope, 'task', {
+        family: 'kong',
+        containerDefinitions: JSON.stringify([
+          {
+            name: 'deck',
+            image: 'kong/deck:v1.49.0',
+            environment: [
+              { name: 'DECK_CONSUMER_ACME_KEY', value: 'x' },
+              { name: 'KONG_PG_PASSWORD', value: 'y' },
+              { name: 'KONG_PG_HOST', value: 'db.internal' },
+            ],
+          },
+        ]),
+      });
+      new EcsTaskDefinition(scope, 'opaque', {
+        family: 'kong',
+        containerDefinitions: '${jsonencode([{ name = "kong" }])}',
+      });
+    });
+    expect(noLiteralSecrets.check(broken)).toEqual([
+      'aws_db_instance.db.password is a literal, not a reference to a generated value',
+      'aws_secretsmanager_secret_version.encoded-literal.secret_string is a literal, not a reference to a generated value',
+      'aws_secretsmanager_secret_version.typed-key.secret_string is a literal, not a reference to a generated value',
+      'aws_ecs_task_definition.opaque container_definitions is not JSON the policy can inspect (build it with JSON.stringify)',
+      'aws_ecs_task_definition.task container "deck" sets DECK_CONSUMER_ACME_KEY in environment; use secrets',
+      'aws_ecs_task_definition.task container "deck" sets KONG_PG_PASSWORD in environment; use secrets',
+    ]);
+  });
+
+  it('flags a generated key that reaches an output or a plain attribute', () => {
+    const broken = synthScope((scope) => {
+      new AwsProvider(scope, 'aws', { region: 'eu-west-1' });
+      new RandomProvider(scope, 'random');
+      const key = new Password(scope, 'key', { length: 48, special: false });
+      new SecretsmanagerSecretVersion(scope, 'fine', { secretId: 's', secretString: key.result });
+      new CloudwatchLogGroup(scope, 'tagged', {
+        name: 'x',
+        retentionInDays: 1,
+        kmsKeyId: 'k',
+        tags: { Key: key.result },
+      });
+      new TerraformOutput(scope, 'leak', { value: key.result, sensitive: true });
+    });
+    expect(generatedSecretsStayInSecretStores.check(broken)).toEqual([
+      'aws_cloudwatch_log_group.tagged.tags.Key uses a generated secret',
+      'output leak reveals a secret value',
+    ]);
+  });
+
+  it('flags wildcard secret and key grants in identity policies, not in key policies', () => {
+    const broken = synthScope((scope) => {
+      new AwsProvider(scope, 'aws', { region: 'eu-west-1' });
+      new DataAwsIamPolicyDocument(scope, 'too-wide', {
+        statement: [
+          { actions: ['secretsmanager:GetSecretValue'], resources: ['*'] },
+          {
+            actions: ['secretsmanager:GetSecretValue'],
+            resources: ['arn:aws:secretsmanager:eu-west-1:111122223333:secret:kong-gateway/dev/*'],
+          },
+          { actions: ['kms:*'], resources: ['arn:aws:kms:eu-west-1:111122223333:key/abc'] },
+          { actions: ['logs:PutLogEvents'], resources: ['*'] }, // not a secret: out of scope
+        ],
+      });
+      new DataAwsIamPolicyDocument(scope, 'key-policy', {
+        statement: [
+          {
+            principals: [{ type: 'AWS', identifiers: ['arn:aws:iam::111122223333:root'] }],
+            actions: ['kms:*'],
+            resources: ['*'],
+          },
+        ],
+      });
+    });
+    expect(noWildcardSecretGrants.check(broken)).toEqual([
+      'data.aws_iam_policy_document.too-wide.statement[0] grants secretsmanager:GetSecretValue on *',
+      'data.aws_iam_policy_document.too-wide.statement[1] grants secretsmanager:GetSecretValue on arn:aws:secretsmanager:eu-west-1:111122223333:secret:kong-gateway/dev/*',
+      'data.aws_iam_policy_document.too-wide.statement[2] grants kms:*',
     ]);
   });
 });

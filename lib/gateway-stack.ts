@@ -1,20 +1,32 @@
+import * as path from 'path';
 import { Construct } from 'constructs';
-import { LocalBackend, S3Backend, TerraformStack } from 'cdktf';
+import { Annotations, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { RandomProvider } from '@cdktf/provider-random/lib/provider';
 import { AwsEnvironment } from './aws-environment';
 import { ComputePlatform } from './compute-platform';
-import type { Stage } from './config/load';
+import { StageSettingsError, type Stage } from './config/load';
 import type { StageSettings } from './config/stage-settings';
+import { ConsumerKeys } from './consumer-keys';
+import { KongDatabase, readCaBundle } from './database';
 import { Logging } from './logging';
 import { Naming } from './naming';
 import { Network } from './network';
+import { RateLimitStore } from './rate-limit-store';
 
 /** Props of {@link GatewayStack}. */
 export interface GatewayStackProps {
   /** The stage this stack deploys, with its validated settings. */
   readonly stage: Stage;
+  /**
+   * Directory that relative paths in the stage settings (the database CA bundle) resolve against.
+   * @default the repository root
+   */
+  readonly repositoryRoot?: string;
 }
+
+/** The repository root (this file lives in `lib/`). */
+export const REPOSITORY_ROOT = path.join(__dirname, '..');
 
 /** Tags every taggable resource of a stage carries, beside the stage file's `defaultTags`. */
 export function stageTags(stage: Stage): Record<string, string> {
@@ -31,6 +43,12 @@ export class GatewayStack extends TerraformStack {
   readonly logging: Logging;
   readonly network: Network;
   readonly platform: ComputePlatform;
+  /** Kong's PostgreSQL database; the Kong service calls `database.allowFrom(kongSg, ...)`. */
+  readonly database: KongDatabase;
+  /** The consumers' API key secrets. */
+  readonly consumerKeys: ConsumerKeys;
+  /** Counters of the `redis` rate-limiting policy; absent with `local` or `cluster`. */
+  readonly rateLimitStore?: RateLimitStore;
 
   constructor(scope: Construct, id: string, props: GatewayStackProps) {
     super(scope, id);
@@ -64,6 +82,85 @@ export class GatewayStack extends TerraformStack {
       flowLogRetentionDays: settings.network.flowLogRetentionDays,
     });
     this.platform = new ComputePlatform(this, 'platform', { naming: this.naming, network: this.network });
+
+    const db = settings.database;
+    this.database = new KongDatabase(this, 'database', {
+      naming: this.naming,
+      environment: this.environment,
+      logging: this.logging,
+      network: this.network,
+      engineMajorVersion: db.engineMajorVersion,
+      instanceClass: db.instanceClass,
+      allocatedStorageGiB: db.allocatedStorageGiB,
+      maxAllocatedStorageGiB: db.maxAllocatedStorageGiB,
+      multiAz: db.multiAz,
+      backupRetentionDays: db.backupRetentionDays,
+      deletionProtection: db.deletionProtection,
+      finalSnapshot: db.finalSnapshot,
+      performanceInsights: db.performanceInsights,
+      passwordVersion: db.passwordVersion,
+      secretRecoveryWindowDays: settings.consumerSecrets.recoveryWindowDays,
+      keyDeletionWindowDays: production ? 30 : 7,
+      verifyTls: db.tls.verify,
+      ...(db.tls.verify && db.tls.caBundleFile
+        ? { caBundlePem: caBundleOf(stage, props.repositoryRoot ?? REPOSITORY_ROOT, db.tls.caBundleFile) }
+        : {}),
+    });
+    if (production && !db.tls.verify) {
+      Annotations.of(this.database).addWarning(
+        `${stage.file}: database.tls.verify is false: Kong encrypts its database connection but does not authenticate the server. ` +
+          'Add the regional RDS CA bundle and set verify to true before deploying (README, section "Database").',
+      );
+    }
+
+    this.consumerKeys = new ConsumerKeys(this, 'consumer-keys', {
+      naming: this.naming,
+      environment: this.environment,
+      consumers: settings.consumers,
+      recoveryWindowDays: settings.consumerSecrets.recoveryWindowDays,
+      keyDeletionWindowDays: production ? 30 : 7,
+    });
+
+    if (settings.rateLimiting.policy === 'redis') {
+      this.rateLimitStore = new RateLimitStore(this, 'rate-limit-store', {
+        naming: this.naming,
+        environment: this.environment,
+        logging: this.logging,
+        network: this.network,
+        nodeType: settings.rateLimiting.redisNodeType,
+        replicas: settings.rateLimiting.redisReplicas,
+        secretRecoveryWindowDays: settings.consumerSecrets.recoveryWindowDays,
+        keyDeletionWindowDays: production ? 30 : 7,
+      });
+    }
+
+    // Names and ARNs only: never a key or password.
+    new TerraformOutput(this, 'consumer_key_secret_names', {
+      description:
+        'Secrets Manager secret holding each consumer key (read: README "Consumers and their keys")',
+      value: this.consumerKeys.secretNames,
+    });
+    new TerraformOutput(this, 'consumer_key_secret_arns', {
+      description: 'ARN of each consumer key secret',
+      value: this.consumerKeys.secretArns,
+    });
+    new TerraformOutput(this, 'database_endpoint', {
+      description: "Host name of Kong's PostgreSQL database (reachable from admitted security groups only)",
+      value: this.database.host,
+    });
+    new TerraformOutput(this, 'database_secret_arn', {
+      description: 'ARN of the database master credentials secret',
+      value: this.database.secret.arn,
+    });
+  }
+}
+
+/** Reads the stage's CA bundle; a problem with it is reported like any other settings error. */
+function caBundleOf(stage: Stage, repositoryRoot: string, relativePath: string): string {
+  try {
+    return readCaBundle(repositoryRoot, relativePath);
+  } catch (err) {
+    throw new StageSettingsError([`${stage.file}: ${(err as Error).message}`]);
   }
 }
 

@@ -143,6 +143,146 @@ export function providersApplyDefaultTags(requiredKeys: readonly string[]): Poli
   };
 }
 
+/** Where a generated secret (`random_password.<name>.result`) may flow: secret stores only. */
+const SECRET_SINKS: Readonly<Record<string, readonly string[]>> = {
+  aws_db_instance: ['password'],
+  aws_secretsmanager_secret_version: ['secret_string'],
+  aws_elasticache_replication_group: ['auth_token'],
+  aws_elasticache_user: ['passwords'],
+  aws_ssm_parameter: ['value'],
+};
+
+/** Fields that hold a secret value; they must be Terraform expressions, never literals. */
+const SECRET_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  aws_db_instance: ['password', 'password_wo'],
+  aws_rds_cluster: ['master_password', 'master_password_wo'],
+  aws_secretsmanager_secret_version: ['secret_string', 'secret_string_wo'],
+  aws_elasticache_replication_group: ['auth_token'],
+  aws_ssm_parameter: ['value', 'value_wo'],
+};
+
+/** Environment variable names that announce a secret; they belong in ECS `secrets`. */
+const SECRET_VARIABLE = /(PASSWORD|PASSWD|SECRET|TOKEN|APIKEY|API_KEY|_KEY)$/i;
+
+/** Every `(path, string)` in a JSON value, depth first. */
+function strings(value: Json, where: string): { where: string; text: string }[] {
+  if (typeof value === 'string') return [{ where, text: value }];
+  if (Array.isArray(value)) return value.flatMap((v, i) => strings(v, `${where}[${i}]`));
+  if (value && typeof value === 'object') {
+    return Object.entries(value).flatMap(([k, v]) => strings(v, where ? `${where}.${k}` : k));
+  }
+  return [];
+}
+
+/**
+ * True when `text` is one Terraform expression (`${...}`) whose quoted string literals are all
+ * short words (JSON keys, engine names): a value built from references, not a secret typed in.
+ */
+function isExpressionWithoutLongLiterals(text: string): boolean {
+  if (!/^\$\{[\s\S]*\}$/.test(text)) return false;
+  const literals = [...text.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]!);
+  return literals.every((l) => /^[A-Za-z_-]{1,24}$/.test(l));
+}
+
+export const noLiteralSecrets: PolicyRule = {
+  name: 'no password, token or key is a literal, and no container gets one as plain environment',
+  why: 'a literal secret lives in the repository and in every synthesized plan; ECS `environment` shows in the console and the API',
+  check(stack) {
+    const problems: string[] = [];
+    for (const [type, fields] of Object.entries(SECRET_FIELDS)) {
+      for (const r of stack.resources(type)) {
+        for (const field of fields) {
+          const v = r.values[field];
+          if (v === undefined) continue;
+          if (typeof v !== 'string' || !isExpressionWithoutLongLiterals(v)) {
+            problems.push(`${type}.${r.name}.${field} is a literal, not a reference to a generated value`);
+          }
+        }
+      }
+    }
+    for (const r of stack.resources('aws_ecs_task_definition')) {
+      const raw = r.values.container_definitions;
+      let containers: Json[];
+      try {
+        containers = typeof raw === 'string' ? JSON.parse(raw) : (raw ?? []);
+      } catch {
+        problems.push(
+          `aws_ecs_task_definition.${r.name} container_definitions is not JSON the policy can inspect (build it with JSON.stringify)`,
+        );
+        continue;
+      }
+      for (const c of containers) {
+        for (const e of (c.environment ?? []) as Json[]) {
+          if (SECRET_VARIABLE.test(String(e.name))) {
+            problems.push(
+              `aws_ecs_task_definition.${r.name} container "${c.name}" sets ${e.name} in environment; use secrets`,
+            );
+          }
+        }
+      }
+    }
+    return problems;
+  },
+};
+
+export const generatedSecretsStayInSecretStores: PolicyRule = {
+  name: 'generated secrets flow only into the database, the cache and Secrets Manager, never into an output',
+  why: 'a random_password result referenced elsewhere (an output, a tag, a container environment) is a leak',
+  check(stack) {
+    const generated = /\$\{[^}]*random_password\.[A-Za-z0-9_-]+\.result/;
+    const problems: string[] = [];
+    for (const r of stack.allResources()) {
+      const allowed = SECRET_SINKS[r.type] ?? [];
+      for (const { where, text } of strings(r.values, '')) {
+        const sink = allowed.some((field) => where === field || where.startsWith(`${field}[`));
+        if (generated.test(text) && !sink) {
+          problems.push(`${r.type}.${r.name}.${where} uses a generated secret`);
+        }
+      }
+    }
+    for (const [name, output] of Object.entries(stack.outputs)) {
+      for (const { text } of strings(output.value, '')) {
+        if (generated.test(text) || /\.(secret_string|password|auth_token)\b/.test(text)) {
+          problems.push(`output ${name} reveals a secret value`);
+          break;
+        }
+      }
+    }
+    return problems;
+  },
+};
+
+export const noWildcardSecretGrants: PolicyRule = {
+  name: 'identity policies grant secrets and keys on named resources only',
+  why: 'a wildcard GetSecretValue or kms:Decrypt lets a task read every secret of the account',
+  check(stack) {
+    const problems: string[] = [];
+    for (const d of stack.dataSources('aws_iam_policy_document')) {
+      for (const [i, st] of ((d.values.statement ?? []) as Json[]).entries()) {
+        if (st.principals) continue; // a resource (key) policy: `*` there means "this key"
+        if (st.effect === 'Deny') continue;
+        const actions = (st.actions ?? []) as string[];
+        const sensitive = actions.some((a) => a === '*' || /^(secretsmanager|kms|ssm):/i.test(a));
+        if (!sensitive) continue;
+        const wildAction = actions.filter((a) => a.includes('*'));
+        const resources = (st.resources ?? []) as string[];
+        const wildResource = resources.filter((res) => res.replace(/\$\{[^}]*\}/g, '').includes('*'));
+        if (wildAction.length > 0) {
+          problems.push(
+            `data.aws_iam_policy_document.${d.name}.statement[${i}] grants ${wildAction.join(', ')}`,
+          );
+        }
+        if (resources.length === 0 || wildResource.length > 0 || st.not_resources) {
+          problems.push(
+            `data.aws_iam_policy_document.${d.name}.statement[${i}] grants ${actions.join(', ')} on ${resources.join(', ') || 'no named resource'}`,
+          );
+        }
+      }
+    }
+    return problems;
+  },
+};
+
 /** The rules every stage must satisfy. */
 export function stackPolicy(requiredTagKeys: readonly string[]): PolicyRule[] {
   return [
@@ -150,5 +290,8 @@ export function stackPolicy(requiredTagKeys: readonly string[]): PolicyRule[] {
     onlyLoadBalancerIsWorldReachable,
     nothingGetsPublicAddresses,
     providersApplyDefaultTags(requiredTagKeys),
+    noLiteralSecrets,
+    generatedSecretsStayInSecretStores,
+    noWildcardSecretGrants,
   ];
 }

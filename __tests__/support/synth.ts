@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Testing, TerraformStack } from 'cdktf';
+import { DefaultTokenResolver, StringConcat, Testing, TerraformStack, Tokenization } from 'cdktf';
 import type { Construct } from 'constructs';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { RandomProvider } from '@cdktf/provider-random/lib/provider';
@@ -106,6 +106,53 @@ export function synthStage(stage: Stage): SynthesizedStack {
   const app = Testing.app();
   const stack = new GatewayStack(app, stackName(stage.name), { stage });
   return new SynthesizedStack(JSON.parse(Testing.synth(stack)));
+}
+
+/** A synthesized stage with the stack object, for construct handles, tokens and annotations. */
+export interface SynthesizedGateway {
+  readonly stack: GatewayStack;
+  readonly synth: SynthesizedStack;
+  /** Resolves a token (an ARN inside `valueFrom`, a policy's `.json`) to its Terraform expression. */
+  resolve(value: string): string;
+}
+
+/**
+ * Synthesizes the full stack of `stageName` (its settings changed by `mutate` first), resolving
+ * relative setting paths (the CA bundle) against `repositoryRoot` when given.
+ */
+export function synthGateway(
+  stageName: string,
+  mutate?: (raw: Json) => void,
+  repositoryRoot?: string,
+): SynthesizedGateway {
+  const app = Testing.app();
+  const stack = new GatewayStack(app, stackName(stageName), {
+    stage: testStage(stageName, mutate),
+    ...(repositoryRoot ? { repositoryRoot } : {}),
+  });
+  const synth = new SynthesizedStack(JSON.parse(Testing.synth(stack)));
+  const resolve = (value: string): string =>
+    Tokenization.resolve(value, {
+      scope: stack,
+      preparing: false,
+      resolver: new DefaultTokenResolver(new StringConcat()),
+    }) as string;
+  return { stack, synth, resolve };
+}
+
+/** `${type.name.attr}` of the only resource of `type` whose name contains `fragment`. */
+export function refTo(synth: SynthesizedStack, type: string, attr: string, fragment = ''): string {
+  const found = synth.resources(type).filter((r) => r.name.includes(fragment));
+  if (found.length !== 1) throw new Error(`expected one ${type} like "${fragment}", found ${found.length}`);
+  return `\${${type}.${found[0]!.name}.${attr}}`;
+}
+
+/** The policy document data source a `${data.aws_iam_policy_document.x.json}` reference names. */
+export function policyDocument(synth: SynthesizedStack, reference: string): Json {
+  const m = /^\$\{data\.aws_iam_policy_document\.([^.]+)\.json\}$/.exec(reference);
+  const found = m && synth.dataSources('aws_iam_policy_document').find((d) => d.name === m[1]);
+  if (!found) throw new Error(`${reference} is not a policy document of the stack`);
+  return found.values;
 }
 
 /** What {@link synthConstruct} hands to the callback: a stack with providers and shared services. */

@@ -184,25 +184,78 @@ const consumerLimits = z
     }
   });
 
-const consumer = z.strictObject({
-  /** Consumer name, `^[a-z][a-z0-9-]{1,40}$`; becomes Kong's username and the secret's name. */
-  name: z.string().regex(CONSUMER_NAME_PATTERN, `must match ${CONSUMER_NAME_PATTERN}`),
-  /** Requests allowed per period (rate-limiting plugin, limit_by consumer). */
-  limits: consumerLimits,
-  /**
-   * True while the consumer's key is being rotated: Kong then accepts the secret's
-   * `previous` key beside `current` (docs/runbooks/rotate-consumer-key.md).
-   * @default false
-   */
-  rotating: z.boolean().default(false),
-});
+const consumer = z
+  .strictObject({
+    /** Consumer name, `^[a-z][a-z0-9-]{1,40}$`; becomes Kong's username and the secret's name. */
+    name: z.string().regex(CONSUMER_NAME_PATTERN, `must match ${CONSUMER_NAME_PATTERN}`),
+    /** Requests allowed per period (rate-limiting plugin, limit_by consumer). */
+    limits: consumerLimits,
+    /**
+     * Generation of the consumer's key. Raising it by exactly 1 generates a new key in the other of
+     * the consumer's two key slots and makes it `current`; the slot of the old key keeps it
+     * (docs/runbooks/rotate-consumer-key.md).
+     * @default 1
+     */
+    keyVersion: z.number().int().min(1).default(1),
+    /**
+     * True while the consumer's key is being rotated: the secret then also carries the previous
+     * generation's key as `previous`, and Kong accepts both (docs/runbooks/rotate-consumer-key.md).
+     * @default false
+     */
+    rotating: z.boolean().default(false),
+  })
+  .refine((c) => !(c.rotating && c.keyVersion < 2), {
+    path: ['rotating'],
+    message:
+      'needs keyVersion >= 2: a rotation moves to a new key generation, and generation 1 has no previous key',
+  });
+
+/** PostgreSQL majors Kong 3.9 supports (Kong docs: 12-16) that RDS still offers standard support for. */
+export const POSTGRES_MAJOR_VERSIONS = ['14', '15', '16'] as const;
+
+const databaseTlsSettings = z
+  .strictObject({
+    /**
+     * Kong verifies the database's certificate (`KONG_PG_SSL_VERIFY=on`) against `caBundleFile`.
+     * Off still encrypts (`KONG_PG_SSL=on`, `KONG_PG_SSL_REQUIRED=on`; RDS enforces TLS) but does not
+     * authenticate the server. Synth warns when a production stage leaves it off.
+     * @default true
+     */
+    verify: z.boolean().default(true),
+    /**
+     * The RDS CA bundle of the stage's region (PEM, certificates only), relative to the repository
+     * root, e.g. "infra/kong/certs/eu-west-1-bundle.pem". Read at synth time and handed to Kong as
+     * base64 (`KONG_LUA_SSL_TRUSTED_CERTIFICATE=system,<base64>`). Required when `verify` is true.
+     */
+    caBundleFile: z
+      .string()
+      .regex(/^[A-Za-z0-9._\-/]+\.pem$/, 'must be a relative path to a .pem file')
+      .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), {
+        message: 'must be relative to the repository root and stay inside it',
+      })
+      .optional(),
+  })
+  .superRefine((tls, ctx) => {
+    if (tls.verify && tls.caBundleFile === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['caBundleFile'],
+        message:
+          'must name the RDS CA bundle when verify is true (download it as the README section "Database" says), or set verify to false',
+      });
+    }
+  });
 
 const databaseSettings = z.strictObject({
   /**
-   * PostgreSQL major version (minor versions upgrade automatically).
+   * PostgreSQL major version; RDS applies minor versions automatically (only the major is pinned).
    * @default "16"
    */
-  engineMajorVersion: z.enum(['14', '15', '16', '17']).default('16'),
+  engineMajorVersion: z
+    .enum(POSTGRES_MAJOR_VERSIONS, {
+      message: `must be one of ${POSTGRES_MAJOR_VERSIONS.join(', ')}: Kong 3.9 supports PostgreSQL 12-16, and RDS has ended standard support for 12 and 13`,
+    })
+    .default('16'),
   /** @default "db.t4g.medium" */
   instanceClass: z
     .string()
@@ -223,11 +276,13 @@ const databaseSettings = z.strictObject({
   /** @default true */
   performanceInsights: z.boolean().default(true),
   /**
-   * Verify the database's TLS certificate against the RDS CA bundle baked into the config
-   * delivery (see infra/kong/README.md); `false` still encrypts (`KONG_PG_SSL=on`).
-   * @default true
+   * Generation of the master password; raising it generates a new one
+   * (docs/runbooks/rotate-database-password.md).
+   * @default 1
    */
-  verifyTls: z.boolean().default(true),
+  passwordVersion: z.number().int().min(1).default(1),
+  /** How Kong authenticates the database server. @default verify on, which needs `caBundleFile` */
+  tls: databaseTlsSettings.prefault({}),
 });
 
 const kongSettings = z
@@ -623,7 +678,6 @@ function checkProductionRules(s: StageSettings, ctx: z.RefinementCtx): void {
   require(s.database.backupRetentionDays >= 7, ['database', 'backupRetentionDays'], 'must be at least 7');
   require(s.database.deletionProtection, ['database', 'deletionProtection'], 'must be true');
   require(s.database.finalSnapshot, ['database', 'finalSnapshot'], 'must be true');
-  require(s.database.verifyTls, ['database', 'verifyTls'], 'must be true');
   require(s.kong.minCount >= 2, ['kong', 'minCount'], 'must be at least 2 so a task or an AZ can fail');
   require(s.rateLimiting.policy === 'redis', [
     'rateLimiting',

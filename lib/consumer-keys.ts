@@ -1,0 +1,210 @@
+import { Construct } from 'constructs';
+import { Fn } from 'cdktf';
+import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
+import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
+import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
+import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
+import { Password } from '@cdktf/provider-random/lib/password';
+import type { AwsEnvironment } from './aws-environment';
+import { consumerEnvStem, type ConsumerSettings } from './config/stage-settings';
+import type { ContainerSecret, InjectedSecrets } from './injected-secrets';
+import { accountAdministeredKeyPolicy } from './kms-key-policy';
+import type { Naming } from './naming';
+
+/** One consumer as {@link ConsumerKeys} needs it (a subset of the stage settings' consumer). */
+export type ConsumerKeySpec = Pick<ConsumerSettings, 'name' | 'keyVersion' | 'rotating'>;
+
+/** Props of {@link ConsumerKeys}. */
+export interface ConsumerKeysProps {
+  /** Stage naming (the stage name is part of every secret name). */
+  readonly naming: Naming;
+  /** Region for the `kms:ViaService` condition of the read policy. */
+  readonly environment: AwsEnvironment;
+  /** The consumers, each with its key generation and rotation flag. */
+  readonly consumers: readonly ConsumerKeySpec[];
+  /**
+   * Days a deleted key secret stays recoverable: 0 deletes at once (a stage to destroy and
+   * recreate), else 7..30.
+   * @default 30
+   */
+  readonly recoveryWindowDays?: number;
+  /**
+   * Days a scheduled deletion of the keys' KMS key waits (7..30).
+   * @default 30
+   */
+  readonly keyDeletionWindowDays?: number;
+  /**
+   * Length of a generated key (letters and digits, so it is URL- and header-safe).
+   * @default 48
+   */
+  readonly keyLength?: number;
+}
+
+/** What one consumer's key secret exposes. */
+export interface ConsumerKeySecret {
+  /** The consumer name. */
+  readonly consumer: string;
+  /** The secret, `kong-gateway/<stage>/consumers/<name>`. */
+  readonly secret: SecretsmanagerSecret;
+  /** The secret's name (a literal). */
+  readonly secretName: string;
+  /** Variable the decK container receives the current key in: `DECK_CONSUMER_<STEM>_KEY`. */
+  readonly keyVariable: string;
+  /** Variable of the previous key, set only while rotating: `DECK_CONSUMER_<STEM>_PREVIOUS_KEY`. */
+  readonly previousKeyVariable: string;
+  /** Whether the secret carries `previous` now. */
+  readonly rotating: boolean;
+}
+
+/**
+ * The slot (0 or 1) holding key generation `generation`, and the generation each slot holds while
+ * `current` is the newest: slot `current % 2` holds `current`, the other slot `current - 1`.
+ * Raising `current` by one therefore changes only the other slot's keeper: its key is regenerated
+ * and becomes current, while the old current key stays in its slot as `previous`.
+ */
+export function keySlotGenerations(current: number): [number, number] {
+  return current % 2 === 0 ? [current, current - 1] : [current - 1, current];
+}
+
+/**
+ * One Secrets Manager secret per consumer, holding a generated API key as JSON
+ * `{"current": "<key>"}` and, while the consumer is rotating, `"previous": "<key>"` beside it, so
+ * clients can move to the new key while the old one still works. Keys come from two
+ * `random_password` slots per consumer that alternate between generations
+ * (docs/runbooks/rotate-consumer-key.md). All secrets are encrypted with one customer-managed key
+ * of their own.
+ */
+export class ConsumerKeys extends Construct {
+  /** Customer-managed key encrypting every consumer key secret. */
+  readonly key: KmsKey;
+  /** Per consumer, by name. */
+  readonly consumers: ReadonlyMap<string, ConsumerKeySecret>;
+  /**
+   * ECS `secrets` for the decK config-sync container (JSON-key references, never values) and the
+   * policy its task's execution role needs: `GetSecretValue` on exactly these secrets and
+   * `kms:Decrypt` on their key, via Secrets Manager only.
+   */
+  readonly injectedSecrets: InjectedSecrets;
+
+  constructor(scope: Construct, id: string, props: ConsumerKeysProps) {
+    super(scope, id);
+    const { naming, environment: env } = props;
+    if (props.consumers.length === 0) throw new Error('ConsumerKeys: at least one consumer is required');
+    const keyLength = props.keyLength ?? 48;
+    if (keyLength < 32) throw new Error(`ConsumerKeys: keyLength must be at least 32, got ${keyLength}`);
+
+    this.key = new KmsKey(this, 'key', {
+      description: `Consumer API key secrets of ${naming.prefix}`,
+      enableKeyRotation: true,
+      deletionWindowInDays: props.keyDeletionWindowDays ?? 30,
+      policy: accountAdministeredKeyPolicy(this, env),
+    });
+    new KmsAlias(this, 'key-alias', {
+      name: `alias/${naming.name('consumer-keys')}`,
+      targetKeyId: this.key.keyId,
+    });
+
+    const consumers = new Map<string, ConsumerKeySecret>();
+    const containerSecrets: ContainerSecret[] = [];
+    for (const spec of props.consumers) {
+      if (consumers.has(spec.name))
+        throw new Error(`ConsumerKeys: consumer "${spec.name}" is declared twice`);
+      if (spec.rotating && spec.keyVersion < 2) {
+        throw new Error(
+          `ConsumerKeys: consumer "${spec.name}" is rotating at keyVersion ${spec.keyVersion}; a rotation needs keyVersion >= 2`,
+        );
+      }
+      const entry = this.createConsumer(spec, naming, keyLength, props.recoveryWindowDays ?? 30);
+      consumers.set(spec.name, entry);
+      containerSecrets.push({ name: entry.keyVariable, valueFrom: `${entry.secret.arn}:current::` });
+      // ECS refuses to start a task whose secret lacks a referenced JSON key, so `previous` is
+      // referenced exactly while the secret carries it.
+      if (entry.rotating) {
+        containerSecrets.push({
+          name: entry.previousKeyVariable,
+          valueFrom: `${entry.secret.arn}:previous::`,
+        });
+      }
+    }
+    this.consumers = consumers;
+
+    const read = new DataAwsIamPolicyDocument(this, 'read-keys', {
+      statement: [
+        {
+          sid: 'ReadConsumerKeys',
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [...consumers.values()].map((c) => c.secret.arn),
+        },
+        {
+          sid: 'DecryptConsumerKeys',
+          actions: ['kms:Decrypt'],
+          resources: [this.key.arn],
+          condition: [
+            {
+              test: 'StringEquals',
+              variable: 'kms:ViaService',
+              values: [`secretsmanager.${env.region}.amazonaws.com`],
+            },
+          ],
+        },
+      ],
+    });
+    this.injectedSecrets = { containerSecrets, readPolicyJson: read.json };
+  }
+
+  /** Secret names by consumer (literals). */
+  get secretNames(): Record<string, string> {
+    return Object.fromEntries([...this.consumers.values()].map((c) => [c.consumer, c.secretName]));
+  }
+
+  /** Secret ARNs by consumer (tokens). */
+  get secretArns(): Record<string, string> {
+    return Object.fromEntries([...this.consumers.values()].map((c) => [c.consumer, c.secret.arn]));
+  }
+
+  private createConsumer(
+    spec: ConsumerKeySpec,
+    naming: Naming,
+    keyLength: number,
+    recoveryWindowDays: number,
+  ): ConsumerKeySecret {
+    // The construct ID holds the consumer name: it is the Terraform address of the consumer's keys.
+    const scope = new Construct(this, spec.name);
+    const generations = keySlotGenerations(spec.keyVersion);
+    const slots = generations.map(
+      (generation, slot) =>
+        new Password(scope, `key-slot-${slot}`, {
+          length: keyLength,
+          special: false, // letters and digits only: safe in URLs, headers and decK YAML
+          keepers: { generation: String(generation) },
+        }),
+    );
+    const current = slots[spec.keyVersion % 2]!;
+    const previous = slots[(spec.keyVersion + 1) % 2]!;
+
+    const secretName = `kong-gateway/${naming.stage}/consumers/${spec.name}`;
+    const secret = new SecretsmanagerSecret(scope, 'secret', {
+      name: secretName,
+      description: `API key of the Kong consumer "${spec.name}" (${naming.prefix}): {"current"} plus {"previous"} while rotating`,
+      kmsKeyId: this.key.arn,
+      recoveryWindowInDays: recoveryWindowDays,
+    });
+    new SecretsmanagerSecretVersion(scope, 'value', {
+      secretId: secret.id,
+      secretString: Fn.jsonencode(
+        spec.rotating ? { current: current.result, previous: previous.result } : { current: current.result },
+      ),
+    });
+
+    const stem = consumerEnvStem(spec.name);
+    return {
+      consumer: spec.name,
+      secret,
+      secretName,
+      keyVariable: `DECK_CONSUMER_${stem}_KEY`,
+      previousKeyVariable: `DECK_CONSUMER_${stem}_PREVIOUS_KEY`,
+      rotating: spec.rotating,
+    };
+  }
+}

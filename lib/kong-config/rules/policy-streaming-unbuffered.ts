@@ -1,0 +1,14 @@
+import { reachesUpstream, type KongRule } from './model';
+
+/** Routes to the LLM gateway stream responses (server-sent events): Kong must not buffer them. */
+export const streamingUnbuffered: KongRule = {
+  id: 'policy/streaming-unbuffered',
+  description: 'every upstream-reaching route has response_buffering false',
+  source: 'our policy: streamed LLM tokens must reach clients as they are generated (Kong defaults to true)',
+  check(model) {
+    return model.routes
+      .filter((r) => reachesUpstream(model, r))
+      .filter((r) => r.raw?.response_buffering !== false)
+      .map((r) => `${r.where}.response_buffering: must be false (${r.name} streams responses)`);
+  },
+};
