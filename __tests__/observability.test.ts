@@ -11,7 +11,6 @@ import {
   DEFAULT_ALARM_THRESHOLDS,
   KONG_ACCESS_LOG_ENVIRONMENT,
   KONG_ACCESS_LOG_FIELDS,
-  KONG_PROMETHEUS_PLUGIN,
   Observability,
   defaultConnectionAlarmThreshold,
   type ObservabilityProps,
@@ -436,21 +435,6 @@ describe("Kong's JSON access log (what the Kong container must be given)", () =>
 
   it('holds no quote that would end the nginx string early', () => {
     expect(format.slice(format.indexOf("'") + 1, -1)).not.toContain("'");
-  });
-});
-
-describe('the prometheus plugin entry for the decK file', () => {
-  it('is a global prometheus plugin with per-consumer and status-code metrics', () => {
-    expect(KONG_PROMETHEUS_PLUGIN).toEqual({
-      name: 'prometheus',
-      config: expect.objectContaining({
-        per_consumer: true,
-        status_code_metrics: true,
-        latency_metrics: true,
-      }),
-    });
-    expect(KONG_PROMETHEUS_PLUGIN).not.toHaveProperty('route');
-    expect(KONG_PROMETHEUS_PLUGIN).not.toHaveProperty('service');
   });
 });
 

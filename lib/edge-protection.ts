@@ -8,11 +8,15 @@ import { Wafv2IpSet } from '@cdktf/provider-aws/lib/wafv2-ip-set';
 import { Wafv2WebAclAssociation } from '@cdktf/provider-aws/lib/wafv2-web-acl-association';
 import { Wafv2WebAclLoggingConfiguration } from '@cdktf/provider-aws/lib/wafv2-web-acl-logging-configuration';
 import type { AwsEnvironment } from './aws-environment';
+import { KEY_NAMES } from './kong-config/render';
 import type { Logging } from './logging';
 import type { Naming } from './naming';
 
-/** Request headers that carry a consumer's key: redacted from WAF logs, and "has a credential". */
-export const CREDENTIAL_HEADERS = ['apikey', 'x-api-key', 'authorization'] as const;
+/**
+ * Request headers that carry a consumer's key (key-auth's `key_names`, and `Authorization: Bearer`
+ * that the pre-function maps onto them): redacted from WAF logs, and what "has a credential" means.
+ */
+export const CREDENTIAL_HEADERS = [...KEY_NAMES, 'authorization'] as const;
 
 /**
  * The body-inspecting rules of `AWSManagedRulesCommonRuleSet` other than the size rule. LLM

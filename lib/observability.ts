@@ -72,23 +72,6 @@ export const KONG_ACCESS_LOG_ENVIRONMENT: Readonly<Record<string, string>> = {
   KONG_STATUS_ACCESS_LOG: 'off',
 };
 
-/**
- * The global `prometheus` plugin entry of the decK file. Its metrics are served on Kong's
- * status listener (`:8100/metrics`) and the loopback admin API only: the plugin adds no proxy
- * route, and the ALB forwards only to the proxy port 8000, so they are never reachable through
- * the ALB. `per_consumer` labels are bounded by the stage's consumer list.
- */
-export const KONG_PROMETHEUS_PLUGIN = {
-  name: 'prometheus',
-  config: {
-    per_consumer: true,
-    status_code_metrics: true,
-    latency_metrics: true,
-    bandwidth_metrics: false,
-    upstream_health_metrics: false,
-  },
-} as const;
-
 // ---------------------------------------------------------------------------------------------
 // Props
 // ---------------------------------------------------------------------------------------------
