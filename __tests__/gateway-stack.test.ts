@@ -44,3 +44,25 @@ describe('GatewayStack providers', () => {
     expect(synth.json.provider.random).toBeDefined();
   });
 });
+
+describe('GatewayStack wiring of the placeholder upstream', () => {
+  const stage = testStage('prod');
+  const synth = synthStage(stage);
+
+  it('caps the placeholder body size at Kong body limit (contract: Kong >= placeholder)', () => {
+    const taskDefinition = synth
+      .resources('aws_ecs_task_definition')
+      .map((t) => JSON.parse(t.values.container_definitions))
+      .flat()
+      .find((c: { name: string }) => c.name === 'llm-gateway-placeholder');
+    const env = Object.fromEntries(
+      (taskDefinition.environment as { name: string; value: string }[]).map((e) => [e.name, e.value]),
+    );
+    expect(Number(env.PLACEHOLDER_MAX_BODY_BYTES)).toBe(stage.settings.kong.maxRequestBodyMiB * 1024 * 1024);
+  });
+
+  it('outputs the ECR repository the workflow pushes to, and keeps prod images on destroy', () => {
+    expect(synth.outputs.upstream_repository_url.value).toMatch(/aws_ecr_repository\..*\.repository_url/);
+    expect(synth.resource('aws_ecr_repository').force_delete).toBe(false);
+  });
+});

@@ -13,6 +13,7 @@ import { Logging } from './logging';
 import { Naming } from './naming';
 import { Network } from './network';
 import { RateLimitStore } from './rate-limit-store';
+import { UpstreamService } from './upstream-service';
 
 /** Props of {@link GatewayStack}. */
 export interface GatewayStackProps {
@@ -49,6 +50,8 @@ export class GatewayStack extends TerraformStack {
   readonly consumerKeys: ConsumerKeys;
   /** Counters of the `redis` rate-limiting policy; absent with `local` or `cluster`. */
   readonly rateLimitStore?: RateLimitStore;
+  /** The placeholder LLM gateway Kong forwards to (Cloud Map: `llm-gateway.<namespace>`). */
+  readonly upstream: UpstreamService;
 
   constructor(scope: Construct, id: string, props: GatewayStackProps) {
     super(scope, id);
@@ -134,6 +137,22 @@ export class GatewayStack extends TerraformStack {
       });
     }
 
+    const up = settings.upstream;
+    this.upstream = new UpstreamService(this, 'upstream', {
+      naming: this.naming,
+      environment: this.environment,
+      logging: this.logging,
+      network: this.network,
+      platform: this.platform,
+      imageTag: up.imageTag,
+      cpu: up.cpu,
+      memoryMiB: up.memoryMiB,
+      desiredCount: up.desiredCount,
+      // CONTRACTS: Kong's body limit >= what the placeholder accepts.
+      maxBodyBytes: settings.kong.maxRequestBodyMiB * 1024 * 1024,
+      forceDeleteRepository: !production,
+    });
+
     // Names and ARNs only: never a key or password.
     new TerraformOutput(this, 'consumer_key_secret_names', {
       description:
@@ -147,6 +166,10 @@ export class GatewayStack extends TerraformStack {
     new TerraformOutput(this, 'database_endpoint', {
       description: "Host name of Kong's PostgreSQL database (reachable from admitted security groups only)",
       value: this.database.host,
+    });
+    new TerraformOutput(this, 'upstream_repository_url', {
+      description: 'ECR repository the delivery workflow pushes the placeholder image to',
+      value: this.upstream.repository.repositoryUrl,
     });
     new TerraformOutput(this, 'database_secret_arn', {
       description: 'ARN of the database master credentials secret',

@@ -8,6 +8,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { benchPlaceholder } from './bench-placeholder';
 
 const ROOT = path.join(__dirname, '..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -71,13 +72,8 @@ async function main(): Promise<void> {
     ].join('\n'),
   );
 
-  const placeholderBench = path.join(__dirname, 'bench-placeholder.ts');
-  if (fs.existsSync(placeholderBench)) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { benchPlaceholder } = require(placeholderBench) as { benchPlaceholder: () => Promise<string> };
-    console.error('placeholder load ...');
-    sections.push(await benchPlaceholder());
-  }
+  console.error('placeholder load ...');
+  sections.push(await benchPlaceholder());
 
   console.log(`# Benchmark report\n\n${sections.join('\n\n')}\n`);
 }
