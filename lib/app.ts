@@ -2,6 +2,7 @@ import * as path from 'path';
 import { App } from 'cdktf';
 import { loadStages, parseStageSelection, type Stage } from './config/load';
 import { GatewayStack } from './gateway-stack';
+import { LocalStackStack } from './localstack';
 import { stackName } from './naming';
 
 /** Options of {@link buildApp}. */
@@ -24,7 +25,11 @@ export const DEFAULT_CONFIG_DIR = path.join(__dirname, '..', 'config');
 export function buildApp(options: BuildAppOptions = {}): { app: App; stages: Stage[] } {
   const stages = loadStages(options.configDir ?? DEFAULT_CONFIG_DIR, options.stages);
   const app = new App(options.outdir ? { outdir: options.outdir } : {});
-  for (const stage of stages) new GatewayStack(app, stackName(stage.name), { stage });
+  for (const stage of stages) {
+    // A LocalStack stage holds only what LocalStack's free tier serves (lib/localstack.ts).
+    if (stage.settings.localstack) new LocalStackStack(app, stackName(stage.name), { stage });
+    else new GatewayStack(app, stackName(stage.name), { stage });
+  }
   return { app, stages };
 }
 

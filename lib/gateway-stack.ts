@@ -187,7 +187,12 @@ function caBundleOf(stage: Stage, repositoryRoot: string, relativePath: string):
   }
 }
 
-function configureBackend(stack: TerraformStack, stageName: string, backend: StageSettings['backend']): void {
+/** The stage's Terraform state backend (shared with the LocalStack stack). */
+export function configureBackend(
+  stack: TerraformStack,
+  stageName: string,
+  backend: StageSettings['backend'],
+): void {
   if (backend.type === 'local') {
     new LocalBackend(stack, { path: backend.path ?? `terraform.kong-gateway-${stageName}.tfstate` });
     return;

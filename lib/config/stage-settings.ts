@@ -506,6 +506,20 @@ const alarmSettings = z
   })
   .prefault({});
 
+const localStackSettings = z.strictObject({
+  /**
+   * LocalStack's endpoint; every AWS API call of the stage goes there.
+   * @default "http://localhost:4566"
+   */
+  endpoint: z
+    .string()
+    .regex(
+      /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/?$/,
+      'must be an http(s) URL such as "http://localhost:4566"',
+    )
+    .default('http://localhost:4566'),
+});
+
 // ---------------------------------------------------------------------------------------------
 // The whole file
 // ---------------------------------------------------------------------------------------------
@@ -531,6 +545,12 @@ export const stageSettingsSchema = z
       .refine((tags) => 'Project' in tags && 'Owner' in tags, 'must include the "Project" and "Owner" tags'),
     /** Terraform state backend. */
     backend: z.discriminatedUnion('type', [localBackend, s3Backend]),
+    /**
+     * Deploy to LocalStack instead of AWS: the AWS provider sends every call to `endpoint`, and the
+     * stack holds only what LocalStack's free tier serves (README, "Local profile").
+     * @default absent: a real AWS stage
+     */
+    localstack: localStackSettings.optional(),
     /** Default retention of the services' log groups. @default 30 */
     logRetentionDays: retentionDays.default(30),
     network: networkSettings,
@@ -662,6 +682,7 @@ function checkProductionRules(s: StageSettings, ctx: z.RefinementCtx): void {
     if (!cond)
       ctx.addIssue({ code: 'custom', path, message: `${message} (required by profile "production")` });
   };
+  require(s.localstack === undefined, ['localstack'], 'must be absent: LocalStack is for development stages');
   require(s.backend.type === 's3', [
     'backend',
     'type',
