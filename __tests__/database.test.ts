@@ -97,7 +97,7 @@ describe.each(Object.entries(STAGE_EXPECTATIONS))('KongDatabase in stage %s', (s
     expect(db.parameter_group_name).toBe(refTo(synth, 'aws_db_parameter_group', 'name'));
   });
 
-  it('owns a security group without inline rules and admits nobody until allowFrom is called', () => {
+  it("owns a security group without inline rules and admits only Kong's tasks, on 5432", () => {
     const sgRef = refTo(synth, 'aws_security_group', 'id', 'database_security-group');
     expect(db.vpc_security_group_ids).toEqual([sgRef]);
     const sg = synth.resourceNamed('aws_security_group', 'database_security-group');
@@ -107,7 +107,15 @@ describe.each(Object.entries(STAGE_EXPECTATIONS))('KongDatabase in stage %s', (s
       ...synth.resources('aws_vpc_security_group_ingress_rule'),
       ...synth.resources('aws_vpc_security_group_egress_rule'),
     ].filter((r) => r.values.security_group_id === sgRef);
-    expect(rules).toEqual([]);
+    // The stack's only allowFrom call: KongService.connectTo(database, ...).
+    expect(rules.map((r) => r.values)).toEqual([
+      expect.objectContaining({
+        ip_protocol: 'tcp',
+        from_port: 5432,
+        to_port: 5432,
+        referenced_security_group_id: expect.stringMatching(/^\$\{aws_security_group\.kong_sg_.*\.id\}$/),
+      }),
+    ]);
   });
 
   it('generates the master password (never a literal) and stores it in an encrypted secret', () => {

@@ -8,18 +8,24 @@ import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-p
 import { DbInstance } from '@cdktf/provider-aws/lib/db-instance';
 import { EcsTaskDefinition } from '@cdktf/provider-aws/lib/ecs-task-definition';
 import { Lb } from '@cdktf/provider-aws/lib/lb';
+import { LbListener } from '@cdktf/provider-aws/lib/lb-listener';
+import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
 import { Subnet } from '@cdktf/provider-aws/lib/subnet';
+import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Password } from '@cdktf/provider-random/lib/password';
 import { RandomProvider } from '@cdktf/provider-random/lib/provider';
 import { stageTags } from '../lib/gateway-stack';
 import {
+  adminApiIsNeverExposed,
+  everyContainerLogsToCloudWatch,
   generatedSecretsStayInSecretStores,
   logGroupsHaveRetention,
   noLiteralSecrets,
+  noSecretsInContainerEnvironment,
   noWildcardSecretGrants,
   nothingGetsPublicAddresses,
   onlyLoadBalancerIsWorldReachable,
@@ -215,6 +221,117 @@ describe('each policy rule rejects a deliberately broken stack', () => {
       'data.aws_iam_policy_document.too-wide.statement[0] grants secretsmanager:GetSecretValue on *',
       'data.aws_iam_policy_document.too-wide.statement[1] grants secretsmanager:GetSecretValue on arn:aws:secretsmanager:eu-west-1:111122223333:secret:kong-gateway/dev/*',
       'data.aws_iam_policy_document.too-wide.statement[2] grants kms:*',
+    ]);
+  });
+
+  it('flags the admin port in security group rules, target groups, listeners, port mappings and a public bind', () => {
+    const broken = synthScope((scope) => {
+      new AwsProvider(scope, 'aws', { region: 'eu-west-1' });
+      const sg = new SecurityGroup(scope, 'kong-sg', { name: 'kong' });
+      new VpcSecurityGroupIngressRule(scope, 'admin-from-vpc', {
+        securityGroupId: sg.id,
+        cidrIpv4: '10.0.0.0/16',
+        ipProtocol: 'tcp',
+        fromPort: 8000,
+        toPort: 8100,
+      });
+      new VpcSecurityGroupEgressRule(scope, 'alb-to-admin', {
+        securityGroupId: sg.id,
+        referencedSecurityGroupId: sg.id,
+        ipProtocol: 'tcp',
+        fromPort: 8001,
+        toPort: 8001,
+      });
+      const tg = new LbTargetGroup(scope, 'admin-tg', { port: 8001, protocol: 'HTTP', targetType: 'ip' });
+      new LbListener(scope, 'admin-listener', {
+        loadBalancerArn: 'arn:lb',
+        port: 8001,
+        defaultAction: [{ type: 'forward', targetGroupArn: tg.arn }],
+      });
+      new EcsTaskDefinition(scope, 'task', {
+        family: 'kong',
+        containerDefinitions: JSON.stringify([
+          {
+            name: 'kong',
+            image: 'kong:3.9.3',
+            portMappings: [{ containerPort: 8001 }],
+            environment: [{ name: 'KONG_ADMIN_LISTEN', value: '0.0.0.0:8001' }],
+            logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': 'g' } },
+          },
+        ]),
+      });
+    });
+    expect(adminApiIsNeverExposed.check(broken)).toEqual([
+      'aws_vpc_security_group_ingress_rule.admin-from-vpc admits port 8001',
+      'aws_vpc_security_group_egress_rule.alb-to-admin opens egress to port 8001',
+      'aws_lb_target_group.admin-tg points at port 8001',
+      'aws_lb_listener.admin-listener listens on 8001',
+      'aws_ecs_task_definition.task container "kong" maps port 8001',
+      'aws_ecs_task_definition.task container "kong" binds the admin API to "0.0.0.0:8001" instead of loopback',
+    ]);
+  });
+
+  it('flags secret-looking variables in a container environment, and accepts them through secrets', () => {
+    const broken = synthScope((scope) => {
+      new AwsProvider(scope, 'aws', { region: 'eu-west-1' });
+      new EcsTaskDefinition(scope, 'task', {
+        family: 'kong',
+        containerDefinitions: JSON.stringify([
+          {
+            name: 'kong',
+            image: 'kong:3.9.3',
+            environment: [
+              { name: 'KONG_PG_PASSWORD', value: 'hunter2' },
+              { name: 'KONG_PG_HOST', value: 'db' },
+            ],
+            secrets: [{ name: 'RATE_LIMIT_REDIS_PASSWORD', valueFrom: 'arn:aws:secretsmanager:x' }],
+          },
+          {
+            name: 'config-sync',
+            image: 'kong/deck:v1.49.0',
+            environment: [
+              { name: 'DECK_CONSUMER_ACME_KEY', value: 'k' },
+              { name: 'UPSTREAM_TOKEN', value: 't' },
+              { name: 'aws_secret_access_key', value: 's' },
+            ],
+          },
+        ]),
+      });
+    });
+    expect(noSecretsInContainerEnvironment.check(broken)).toEqual([
+      'aws_ecs_task_definition.task container "kong" sets KONG_PG_PASSWORD in its environment; inject it through "secrets"',
+      'aws_ecs_task_definition.task container "config-sync" sets DECK_CONSUMER_ACME_KEY in its environment; inject it through "secrets"',
+      'aws_ecs_task_definition.task container "config-sync" sets UPSTREAM_TOKEN in its environment; inject it through "secrets"',
+      'aws_ecs_task_definition.task container "config-sync" sets aws_secret_access_key in its environment; inject it through "secrets"',
+    ]);
+  });
+
+  it('flags containers without awslogs, and task definitions it cannot read', () => {
+    const broken = synthScope((scope) => {
+      new AwsProvider(scope, 'aws', { region: 'eu-west-1' });
+      new EcsTaskDefinition(scope, 'task', {
+        family: 'kong',
+        containerDefinitions: JSON.stringify([
+          { name: 'silent', image: 'kong:3.9.3' },
+          { name: 'splunk', image: 'kong:3.9.3', logConfiguration: { logDriver: 'splunk', options: {} } },
+          { name: 'no-group', image: 'kong:3.9.3', logConfiguration: { logDriver: 'awslogs', options: {} } },
+          {
+            name: 'fine',
+            image: 'kong:3.9.3',
+            logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': 'g' } },
+          },
+        ]),
+      });
+      new EcsTaskDefinition(scope, 'opaque', {
+        family: 'x',
+        containerDefinitions: '${jsonencode(local.defs)}',
+      });
+    });
+    expect(everyContainerLogsToCloudWatch.check(broken)).toEqual([
+      'aws_ecs_task_definition.opaque has container_definitions that are not plain JSON (build them with JSON.stringify so policy can read them)',
+      'aws_ecs_task_definition.task container "silent" does not log to CloudWatch through awslogs',
+      'aws_ecs_task_definition.task container "splunk" does not log to CloudWatch through awslogs',
+      'aws_ecs_task_definition.task container "no-group" does not log to CloudWatch through awslogs',
     ]);
   });
 });

@@ -9,11 +9,15 @@ import { StageSettingsError, type Stage } from './config/load';
 import type { StageSettings } from './config/stage-settings';
 import { ConsumerKeys } from './consumer-keys';
 import { KongDatabase, readCaBundle } from './database';
+import { renderKongConfig } from './kong-config/render';
+import { KongService } from './kong-service';
+import { LoadBalancer } from './load-balancer';
 import { Logging } from './logging';
 import { Naming } from './naming';
 import { Network } from './network';
 import { RateLimitStore } from './rate-limit-store';
 import { UpstreamService } from './upstream-service';
+import { VpcEndpoints } from './vpc-endpoints';
 
 /** Props of {@link GatewayStack}. */
 export interface GatewayStackProps {
@@ -52,6 +56,12 @@ export class GatewayStack extends TerraformStack {
   readonly rateLimitStore?: RateLimitStore;
   /** The placeholder LLM gateway Kong forwards to (Cloud Map: `llm-gateway.<namespace>`). */
   readonly upstream: UpstreamService;
+  /** Interface and S3 gateway endpoints, when `network.vpcEndpoints` is on. */
+  readonly vpcEndpoints?: VpcEndpoints;
+  /** The public ALB in front of Kong. */
+  readonly loadBalancer: LoadBalancer;
+  /** Kong on Fargate: migrations gate, proxy, decK config sync. */
+  readonly kong: KongService;
 
   constructor(scope: Construct, id: string, props: GatewayStackProps) {
     super(scope, id);
@@ -153,6 +163,54 @@ export class GatewayStack extends TerraformStack {
       forceDeleteRepository: !production,
     });
 
+    if (settings.network.vpcEndpoints) {
+      this.vpcEndpoints = new VpcEndpoints(this, 'vpc-endpoints', {
+        naming: this.naming,
+        environment: this.environment,
+        network: this.network,
+      });
+    }
+
+    const lb = settings.loadBalancer;
+    this.loadBalancer = new LoadBalancer(this, 'load-balancer', {
+      naming: this.naming,
+      environment: this.environment,
+      network: this.network,
+      ...(lb.domain ? { domain: lb.domain } : {}),
+      allowedCidrs: lb.allowedCidrs,
+      idleTimeoutSeconds: lb.idleTimeoutSeconds,
+      // In-flight LLM responses may run as long as the upstream read timeout.
+      deregistrationDelaySeconds: Math.min(3600, settings.kong.upstreamReadTimeoutSeconds),
+      deletionProtection: lb.deletionProtection,
+      accessLogs: lb.accessLogs,
+      accessLogRetentionDays: settings.logRetentionDays,
+    });
+
+    this.kong = new KongService(this, 'kong', {
+      naming: this.naming,
+      environment: this.environment,
+      logging: this.logging,
+      network: this.network,
+      platform: this.platform,
+      kong: settings.kong,
+      loadBalancer: this.loadBalancer,
+      database: { environment: this.database.kongEnvironment(), password: this.database.injectedSecrets },
+      configSync: {
+        deckConfig: renderKongConfig(stage),
+        secrets: [this.consumerKeys.injectedSecrets],
+        upstream: { host: this.upstream.dnsName, port: this.upstream.port },
+        ...(this.rateLimitStore ? { environment: this.rateLimitStore.configSyncEnvironment } : {}),
+      },
+      kongSecrets: this.rateLimitStore ? [this.rateLimitStore.injectedSecrets] : [],
+    });
+    // The chain of security groups: ALB -> Kong (inside KongService) -> database, Redis, upstream.
+    this.kong.connectTo(this.database, this.database.port, 'PostgreSQL');
+    if (this.rateLimitStore) this.kong.connectTo(this.rateLimitStore, this.rateLimitStore.port, 'Redis');
+    this.kong.connectTo(this.upstream, this.upstream.port, 'LLM upstream');
+    this.vpcEndpoints?.allowFrom(this.kong.securityGroup, 'Kong tasks');
+
+    this.createKongOutputs(stage);
+
     // Names and ARNs only: never a key or password.
     new TerraformOutput(this, 'consumer_key_secret_names', {
       description:
@@ -174,6 +232,40 @@ export class GatewayStack extends TerraformStack {
     new TerraformOutput(this, 'database_secret_arn', {
       description: 'ARN of the database master credentials secret',
       value: this.database.secret.arn,
+    });
+  }
+
+  private createKongOutputs(stage: Stage): void {
+    const front = this.loadBalancer;
+    new TerraformOutput(this, 'alb_dns_name', {
+      description: "The load balancer's DNS name",
+      value: front.alb.dnsName,
+    });
+    new TerraformOutput(this, 'base_url', {
+      description: front.https
+        ? 'Base URL of the gateway'
+        : 'Base URL of the gateway (plain HTTP: keys travel in clear)',
+      value: front.baseUrl,
+    });
+    new TerraformOutput(this, 'smoke_key_command', {
+      description:
+        "Prints the smoke consumer's key from Secrets Manager (needs secretsmanager:GetSecretValue)",
+      value:
+        `aws secretsmanager get-secret-value --region ${stage.settings.region} ` +
+        `--secret-id kong-gateway/${stage.name}/consumers/smoke --query SecretString --output text | jq -r .current`,
+    });
+    new TerraformOutput(this, 'curl_example', {
+      description: 'A request through the gateway; set KEY to a consumer key first',
+      value: `curl -sS -H "apikey: $KEY" ${front.baseUrl}/llm/v1/models`,
+    });
+    new TerraformOutput(this, 'kong_migrations_list_command', {
+      description: 'Runs `kong migrations list` once (docs/runbooks/upgrade-kong.md)',
+      value: this.kong.migrationsCommand('list'),
+    });
+    new TerraformOutput(this, 'kong_migrations_finish_command', {
+      description:
+        'Runs `kong migrations finish` once, after an upgrade rollout (docs/runbooks/upgrade-kong.md)',
+      value: this.kong.migrationsCommand('finish'),
     });
   }
 }

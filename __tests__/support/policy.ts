@@ -283,6 +283,141 @@ export const noWildcardSecretGrants: PolicyRule = {
   },
 };
 
+/** Kong's admin API port: loopback only, never in a security group, target group or port mapping. */
+export const KONG_ADMIN_PORT = 8001;
+/** Environment variable names that must come from ECS `secrets`, never from `environment`. */
+const SECRET_LOOKING_NAME = /PASSWORD|PASSWD|KEY|TOKEN|SECRET/i;
+
+/** Every container definition of every task definition, or a problem when one cannot be read. */
+function containerDefinitions(stack: SynthesizedStack): {
+  containers: { where: string; container: Json }[];
+  unreadable: string[];
+} {
+  const containers: { where: string; container: Json }[] = [];
+  const unreadable: string[] = [];
+  for (const r of stack.resources('aws_ecs_task_definition')) {
+    let parsed: Json;
+    try {
+      parsed = JSON.parse(r.values.container_definitions);
+    } catch {
+      unreadable.push(
+        `aws_ecs_task_definition.${r.name} has container_definitions that are not plain JSON (build them with JSON.stringify so policy can read them)`,
+      );
+      continue;
+    }
+    for (const c of parsed as Json[]) {
+      containers.push({ where: `aws_ecs_task_definition.${r.name} container "${c.name}"`, container: c });
+    }
+  }
+  return { containers, unreadable };
+}
+
+/** Every egress permission with explicit ports (all-protocol egress is not a port exposure). */
+function egressPortRanges(stack: SynthesizedStack): { where: string; fromPort: number; toPort: number }[] {
+  const out: { where: string; fromPort: number; toPort: number }[] = [];
+  for (const r of stack.resources('aws_vpc_security_group_egress_rule')) {
+    if (r.values.ip_protocol === '-1') continue;
+    out.push({
+      where: `aws_vpc_security_group_egress_rule.${r.name}`,
+      fromPort: r.values.from_port,
+      toPort: r.values.to_port,
+    });
+  }
+  for (const r of stack.resources('aws_security_group_rule')) {
+    if (r.values.type !== 'egress' || r.values.protocol === '-1') continue;
+    out.push({
+      where: `aws_security_group_rule.${r.name}`,
+      fromPort: r.values.from_port,
+      toPort: r.values.to_port,
+    });
+  }
+  for (const r of stack.resources('aws_security_group')) {
+    for (const [i, rule] of ((r.values.egress ?? []) as Json[]).entries()) {
+      if (rule.protocol === '-1') continue;
+      out.push({
+        where: `aws_security_group.${r.name}.egress[${i}]`,
+        fromPort: rule.from_port,
+        toPort: rule.to_port,
+      });
+    }
+  }
+  return out;
+}
+
+export const adminApiIsNeverExposed: PolicyRule = {
+  name: "Kong's admin API (8001) is in no security group rule, target group, listener or port mapping",
+  why: 'whoever reaches the admin API controls every route, consumer and key of the gateway',
+  check(stack) {
+    const covers = (from: number, to: number) => from <= KONG_ADMIN_PORT && KONG_ADMIN_PORT <= to;
+    const problems: string[] = [];
+    for (const p of ingressPermissions(stack)) {
+      if (covers(p.fromPort, p.toPort)) problems.push(`${p.where} admits port ${KONG_ADMIN_PORT}`);
+    }
+    for (const p of egressPortRanges(stack)) {
+      if (covers(p.fromPort, p.toPort)) problems.push(`${p.where} opens egress to port ${KONG_ADMIN_PORT}`);
+    }
+    for (const r of stack.resources('aws_lb_target_group')) {
+      if (
+        Number(r.values.port) === KONG_ADMIN_PORT ||
+        Number(r.values.health_check?.port) === KONG_ADMIN_PORT
+      ) {
+        problems.push(`aws_lb_target_group.${r.name} points at port ${KONG_ADMIN_PORT}`);
+      }
+    }
+    for (const r of stack.resources('aws_lb_listener')) {
+      if (Number(r.values.port) === KONG_ADMIN_PORT)
+        problems.push(`aws_lb_listener.${r.name} listens on ${KONG_ADMIN_PORT}`);
+    }
+    const { containers, unreadable } = containerDefinitions(stack);
+    problems.push(...unreadable);
+    for (const { where, container } of containers) {
+      for (const m of (container.portMappings ?? []) as Json[]) {
+        if (m.containerPort === KONG_ADMIN_PORT || m.hostPort === KONG_ADMIN_PORT) {
+          problems.push(`${where} maps port ${KONG_ADMIN_PORT}`);
+        }
+      }
+      const admin = ((container.environment ?? []) as Json[]).find((e) => e.name === 'KONG_ADMIN_LISTEN');
+      if (admin && !/^(127\.0\.0\.1|\[::1\]):\d+/.test(String(admin.value)) && admin.value !== 'off') {
+        problems.push(`${where} binds the admin API to "${admin.value}" instead of loopback`);
+      }
+    }
+    return problems;
+  },
+};
+
+export const noSecretsInContainerEnvironment: PolicyRule = {
+  name: 'no secret-looking variable in any container environment (they come from ECS secrets)',
+  why: 'task definitions are readable by anyone with ecs:DescribeTaskDefinition and end up in state and plans',
+  check(stack) {
+    const { containers, unreadable } = containerDefinitions(stack);
+    const problems = [...unreadable];
+    for (const { where, container } of containers) {
+      for (const e of (container.environment ?? []) as Json[]) {
+        if (SECRET_LOOKING_NAME.test(String(e.name))) {
+          problems.push(`${where} sets ${e.name} in its environment; inject it through "secrets"`);
+        }
+      }
+    }
+    return problems;
+  },
+};
+
+export const everyContainerLogsToCloudWatch: PolicyRule = {
+  name: 'every container logs to CloudWatch (awslogs with a log group)',
+  why: 'a container without logs cannot be debugged or audited, and its output is lost when the task stops',
+  check(stack) {
+    const { containers, unreadable } = containerDefinitions(stack);
+    const problems = [...unreadable];
+    for (const { where, container } of containers) {
+      const log = container.logConfiguration;
+      if (log?.logDriver !== 'awslogs' || !log.options?.['awslogs-group']) {
+        problems.push(`${where} does not log to CloudWatch through awslogs`);
+      }
+    }
+    return problems;
+  },
+};
+
 /** The rules every stage must satisfy. */
 export function stackPolicy(requiredTagKeys: readonly string[]): PolicyRule[] {
   return [
@@ -293,5 +428,8 @@ export function stackPolicy(requiredTagKeys: readonly string[]): PolicyRule[] {
     noLiteralSecrets,
     generatedSecretsStayInSecretStores,
     noWildcardSecretGrants,
+    adminApiIsNeverExposed,
+    noSecretsInContainerEnvironment,
+    everyContainerLogsToCloudWatch,
   ];
 }

@@ -14,6 +14,7 @@ import * as path from 'path';
 import { loadStage, type Stage } from '../../lib/config/load';
 import { consumerEnvStem, SMOKE_CONSUMER } from '../../lib/config/stage-settings';
 import { renderKongConfig } from '../../lib/kong-config/render';
+import { nginxClientMaxBodySize, workerProcesses } from '../../lib/kong-task';
 import { KEYS_FILE, LOCAL_STAGE, ROOT, writeLocalSecrets } from './keys';
 
 export const COMPOSE_FILE = path.join(ROOT, 'infra', 'local', 'docker-compose.yml');
@@ -31,8 +32,8 @@ export function composeEnvironment(stage: Stage): Record<string, string> {
     LOCAL_STAGE: stage.name,
     KONG_IMAGE: kong.image,
     DECK_IMAGE: kong.deckImage,
-    KONG_CLIENT_MAX_BODY_SIZE: `${kong.maxRequestBodyMiB}m`,
-    KONG_WORKER_PROCESSES: String(Math.max(1, Math.floor(kong.cpu / 1024))),
+    KONG_CLIENT_MAX_BODY_SIZE: nginxClientMaxBodySize(kong.maxRequestBodyMiB),
+    KONG_WORKER_PROCESSES: String(workerProcesses(kong.cpu)),
   };
 }
 

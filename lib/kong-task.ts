@@ -1,0 +1,253 @@
+/**
+ * The pure parts of Kong's ECS task: image references, Kong's environment, and the shell scripts
+ * of the helper containers. Kept apart from the construct so tests can read them as data.
+ *
+ * Nothing here can run in this repository's CI (no Docker, no AWS); docs/runbooks/upgrade-kong.md
+ * says which behaviour was verified on a real Kong and which only on paper.
+ */
+
+/** Ports of the Kong container, fixed across the project. */
+export const KONG_PORTS = { proxy: 8000, status: 8100, admin: 8001 } as const;
+/** Kong's prefix (nginx config, pids, sockets) on a task volume: the root filesystem is read-only. */
+export const KONG_PREFIX = '/var/run/kong';
+/** Container names inside the task. */
+export const CONTAINERS = {
+  volumeInit: 'volume-init',
+  migrations: 'kong-migrations',
+  kong: 'kong',
+  configSync: 'config-sync',
+} as const;
+/** Environment variable that carries the rendered decK file (base64) to the config-sync container. */
+export const DECK_CONFIG_ENV = 'KONG_GATEWAY_DECK_CONFIG_B64';
+
+/** Docker Hub's registry, as the pull-through cache rule names it. */
+export const DOCKER_HUB_REGISTRY = 'registry-1.docker.io';
+
+/**
+ * The repository path of a Docker Hub image, or undefined for another registry:
+ * `kong:3.9.3` -> `library/kong:3.9.3`, `kong/deck:v1.49.0` -> `kong/deck:v1.49.0`,
+ * `docker.io/library/kong:3.9.3` -> `library/kong:3.9.3`, `public.ecr.aws/x/y:1` -> undefined.
+ */
+export function dockerHubPath(image: string): string | undefined {
+  const parts = image.split('/');
+  const first = parts[0]!;
+  const hasRegistry =
+    parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost');
+  if (hasRegistry) {
+    if (first !== 'docker.io' && first !== 'index.docker.io' && first !== DOCKER_HUB_REGISTRY)
+      return undefined;
+    parts.shift();
+  }
+  return parts.length === 1 ? `library/${parts[0]}` : parts.join('/');
+}
+
+/** Where the pull-through cache serves Docker Hub images from. */
+export interface PullThroughCache {
+  /** `<account>.dkr.ecr.<region>.amazonaws.com` (may hold tokens). */
+  readonly registryHost: string;
+  /** The cache rule's repository prefix. */
+  readonly prefix: string;
+}
+
+/**
+ * The image reference a task pulls: Docker Hub images through the cache when there is one
+ * (`<registry>/<prefix>/library/kong:3.9.3`), anything else unchanged.
+ */
+export function resolveImage(image: string, cache: PullThroughCache | undefined): string {
+  const path = dockerHubPath(image);
+  if (!cache || path === undefined) return image;
+  return `${cache.registryHost}/${cache.prefix}/${path}`;
+}
+
+/** What Kong's environment depends on. */
+export interface KongEnvironmentOptions {
+  /** The database's non-secret Kong settings (`KONG_DATABASE`, `KONG_PG_*`, trusted CAs). */
+  readonly database: Readonly<Record<string, string>>;
+  /** The VPC's CIDR: the only addresses allowed to set X-Forwarded-For (the ALB lives there). */
+  readonly trustedCidr: string;
+  /** Task CPU units; one nginx worker per vCPU (nginx `auto` sees the host's CPUs). */
+  readonly cpu: number;
+  /** Largest request body in MiB. */
+  readonly maxRequestBodyMiB: number;
+  /** The load balancer's idle timeout: Kong keeps client connections open longer than that. */
+  readonly loadBalancerIdleTimeoutSeconds: number;
+  /** Seconds nginx waits for in-flight requests after the stop signal (below ECS's stopTimeout). */
+  readonly workerShutdownTimeoutSeconds: number;
+}
+
+/**
+ * Checks the database settings handed to Kong: Postgres mode, TLS on, no password, a trusted CA
+ * list when the certificate is verified, nothing but Kong settings. Returns the problems found.
+ */
+export function databaseEnvironmentProblems(env: Readonly<Record<string, string>>): string[] {
+  const problems: string[] = [];
+  for (const name of ['KONG_PG_HOST', 'KONG_PG_PORT', 'KONG_PG_DATABASE', 'KONG_PG_USER']) {
+    if (!env[name]) problems.push(`${name} is missing`);
+  }
+  if (env.KONG_DATABASE !== 'postgres')
+    problems.push(`KONG_DATABASE must be "postgres", got "${env.KONG_DATABASE}"`);
+  if (env.KONG_PG_SSL !== 'on')
+    problems.push('KONG_PG_SSL must be "on": the database connection is always encrypted');
+  if (env.KONG_PG_SSL_VERIFY === 'on' && !/^system,./.test(env.KONG_LUA_SSL_TRUSTED_CERTIFICATE ?? '')) {
+    problems.push(
+      'KONG_PG_SSL_VERIFY=on needs KONG_LUA_SSL_TRUSTED_CERTIFICATE="system,<RDS CA bundle>" (system first, or TLS to other peers fails)',
+    );
+  }
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith('KONG_')) problems.push(`${name} is not a Kong setting`);
+    if (/PASSWORD/.test(name)) problems.push(`${name} must come from ECS secrets, not the environment`);
+  }
+  return problems;
+}
+
+/** nginx workers for a task size: one per vCPU, at least one. */
+export function workerProcesses(cpu: number): number {
+  return Math.max(1, Math.floor(cpu / 1024));
+}
+
+/**
+ * nginx's `client_max_body_size` for a body limit of `maxRequestBodyMiB`: one MiB above the
+ * `request-size-limiting` plugin's limit. nginx rejects a declared Content-Length before any plugin
+ * runs, so only a larger nginx limit lets the plugin answer the 413 (CONTRACTS: nginx >= plugin).
+ */
+export function nginxClientMaxBodySize(maxRequestBodyMiB: number): string {
+  return `${maxRequestBodyMiB + 1}m`;
+}
+
+/** The database part of Kong's environment; the migrations container needs exactly this. */
+export function kongDatabaseEnvironment(o: KongEnvironmentOptions): Record<string, string> {
+  return { ...o.database, KONG_PREFIX, KONG_LOG_LEVEL: 'notice' };
+}
+
+/** The Kong container's full environment (no secret: the password comes through ECS secrets). */
+export function kongEnvironment(o: KongEnvironmentOptions): Record<string, string> {
+  return {
+    ...kongDatabaseEnvironment(o),
+    // Kong's own default flags: one accept queue per worker, a deep backlog for bursts.
+    KONG_PROXY_LISTEN: `0.0.0.0:${KONG_PORTS.proxy} reuseport backlog=16384`,
+    KONG_STATUS_LISTEN: `0.0.0.0:${KONG_PORTS.status}`,
+    // Loopback only: the config-sync container in the same task reaches it; nothing else can.
+    // Not `off`: the Postgres TTL cleanup only runs on nodes with an admin listener.
+    KONG_ADMIN_LISTEN: `127.0.0.1:${KONG_PORTS.admin}`,
+    KONG_ADMIN_GUI_LISTEN: 'off',
+    KONG_ANONYMOUS_REPORTS: 'off',
+    KONG_REQUEST_DEBUG: 'off',
+    KONG_HEADERS: 'X-Kong-Request-Id',
+    KONG_TRUSTED_IPS: o.trustedCidr,
+    KONG_REAL_IP_HEADER: 'X-Forwarded-For',
+    KONG_REAL_IP_RECURSIVE: 'on',
+    KONG_NGINX_WORKER_PROCESSES: String(workerProcesses(o.cpu)),
+    KONG_NGINX_HTTP_CLIENT_MAX_BODY_SIZE: nginxClientMaxBodySize(o.maxRequestBodyMiB),
+    // Above the ALB's idle timeout, so the ALB (not Kong) closes idle connections: no 502s from
+    // requests sent on a connection Kong is closing.
+    KONG_NGINX_HTTP_KEEPALIVE_TIMEOUT: `${o.loadBalancerIdleTimeoutSeconds + 15}s`,
+    KONG_NGINX_MAIN_WORKER_SHUTDOWN_TIMEOUT: `${o.workerShutdownTimeoutSeconds}s`,
+    KONG_ERROR_DEFAULT_TYPE: 'application/json',
+    KONG_PROXY_ACCESS_LOG: '/dev/stdout',
+    KONG_PROXY_ERROR_LOG: '/dev/stderr',
+    KONG_ADMIN_ACCESS_LOG: '/dev/stdout',
+    KONG_ADMIN_ERROR_LOG: '/dev/stderr',
+    // Health checks every few seconds from every ALB node would drown the access log.
+    KONG_STATUS_ACCESS_LOG: 'off',
+    KONG_STATUS_ERROR_LOG: '/dev/stderr',
+  };
+}
+
+/**
+ * Runs as root in the Kong image before anything else: Fargate bind-mount volumes are created
+ * root-owned with mode 0755, and Kong runs as the unprivileged user `kong`.
+ */
+export const VOLUME_INIT_SCRIPT = [
+  'set -eu',
+  `chown kong:0 ${KONG_PREFIX} && chmod 0750 ${KONG_PREFIX}`,
+  'chmod 1777 /tmp /deck-tmp',
+  'echo "volume-init: prefix and scratch volumes ready"',
+].join('\n');
+
+/** Seconds the migrations container keeps trying before it gives up (and the task fails). */
+export const MIGRATIONS_DEADLINE_SECONDS = 900;
+
+/**
+ * The migrations gate, run by a non-essential container before Kong starts (Kong depends on its
+ * SUCCESS). `kong migrations list` decides, because the other commands' exit codes prove nothing
+ * (a losing concurrent `up` exits 0 without doing anything):
+ *   0 up to date -> done; 4 `up` done, `finish` pending (an upgrade in progress) -> done;
+ *   3 empty database -> `bootstrap`; 5 new migrations -> `up`; anything else (database not
+ *   reachable yet) -> wait. After each action it loops and asks `list` again, so a lost bootstrap
+ *   race or a held cluster lock only costs one more round. `finish` never runs here: it breaks the
+ *   previous Kong version, so an operator runs it after the rollout (docs/runbooks/upgrade-kong.md).
+ */
+export const MIGRATIONS_SCRIPT = [
+  'set -u',
+  `deadline=$(( $(date +%s) + ${MIGRATIONS_DEADLINE_SECONDS} ))`,
+  'attempt=0',
+  'while :; do',
+  '  attempt=$((attempt + 1))',
+  '  kong migrations list >/tmp/migrations-list.txt 2>&1',
+  '  rc=$?',
+  '  case "$rc" in',
+  '    0) echo "migrations: schema up to date"; exit 0 ;;',
+  '    4) echo "migrations: up is done, finish is pending; run the finish task once the rollout is complete"; exit 0 ;;',
+  '    3) echo "migrations: empty database, bootstrapping (attempt $attempt)"; kong migrations bootstrap ;;',
+  '    5) echo "migrations: new migrations, running up (attempt $attempt)"; kong migrations up ;;',
+  '    *) echo "migrations: list exited $rc, database not ready (attempt $attempt)"; tail -n 5 /tmp/migrations-list.txt ;;',
+  '  esac',
+  '  if [ "$(date +%s)" -ge "$deadline" ]; then',
+  '    echo "migrations: schema still not ready after $attempt attempts; giving up" >&2',
+  '    exit 1',
+  '  fi',
+  '  sleep $(( attempt < 6 ? attempt * 5 : 30 ))',
+  'done',
+].join('\n');
+
+/** Attempts the config-sync container makes before it gives up. */
+export const CONFIG_SYNC_ATTEMPTS = 8;
+
+/**
+ * Decodes the rendered decK file and syncs it into Kong through the loopback admin API, retrying
+ * with exponential backoff and jitter: a concurrent sync from another task (409 on a create, 404 on
+ * a delete) or a not-yet-warm database fails one attempt, and the next diff is empty or smaller.
+ * decK substitutes `${{ env "DECK_..." }}` values from the container's secrets and masks them.
+ */
+export function configSyncScript(adminUrl: string): string {
+  return [
+    'set -u',
+    `printf '%s' "$${DECK_CONFIG_ENV}" | base64 -d > /tmp/kong.yaml || { echo "config-sync: cannot decode ${DECK_CONFIG_ENV}" >&2; exit 1; }`,
+    'echo "config-sync: decK file sha256 $(sha256sum /tmp/kong.yaml | cut -d" " -f1)"',
+    'attempt=1',
+    'delay=2',
+    'while :; do',
+    `  if deck gateway sync --kong-addr ${adminUrl} /tmp/kong.yaml; then`,
+    '    echo "config-sync: configuration applied (attempt $attempt)"',
+    '    exit 0',
+    '  fi',
+    `  if [ "$attempt" -ge ${CONFIG_SYNC_ATTEMPTS} ]; then`,
+    '    echo "config-sync: giving up after $attempt attempts; Kong keeps its previous configuration" >&2',
+    '    exit 1',
+    '  fi',
+    // Jitter from the kernel: tasks that start in the same second must not retry in lockstep.
+    '  jitter=$(( $(od -An -N1 -tu1 /dev/urandom | tr -d " ") % 5 ))',
+    '  echo "config-sync: attempt $attempt failed; retrying in $((delay + jitter))s"',
+    '  sleep $((delay + jitter))',
+    '  attempt=$((attempt + 1))',
+    '  delay=$(( delay < 32 ? delay * 2 : 60 ))',
+    'done',
+  ].join('\n');
+}
+
+/** Environment variables a decK file substitutes: `${{ env "DECK_X" }}` -> `DECK_X`. */
+export function deckEnvReferences(deckConfig: string): string[] {
+  const names = [...deckConfig.matchAll(/\$\{\{\s*env\s+"([A-Za-z0-9_]+)"\s*\}\}/g)].map((m) => m[1]!);
+  return [...new Set(names)].sort();
+}
+
+/**
+ * Environment variables Kong's env vault reads for references in a decK file:
+ * `{vault://env/rate-limit-redis-password}` -> `RATE_LIMIT_REDIS_PASSWORD`.
+ */
+export function envVaultReferences(deckConfig: string): string[] {
+  const names = [...deckConfig.matchAll(/\{vault:\/\/env\/([A-Za-z0-9_-]+)/g)].map((m) =>
+    m[1]!.toUpperCase().replace(/-/g, '_'),
+  );
+  return [...new Set(names)].sort();
+}
