@@ -7,7 +7,7 @@ import {
   PROMPT_BODY_RULES,
   type EdgeProtectionProps,
 } from '../lib/edge-protection';
-import { synthConstruct, testStage, type Json } from './support/synth';
+import { synthConstruct, synthStage, testStage, type Json } from './support/synth';
 
 type Options = Omit<EdgeProtectionProps, 'naming' | 'environment' | 'logging' | 'loadBalancer'>;
 
@@ -256,5 +256,27 @@ describe('waf stage settings', () => {
         r.waf = { enabled: false, ratePerIpPer5Minutes: 10, unauthenticatedRatePerIpPer5Minutes: 10 };
       }),
     ).not.toThrow();
+  });
+});
+
+describe('edge protection in the stages', () => {
+  const prod = synthStage(testStage('prod'));
+  const dev = synthStage(testStage('dev'));
+
+  it("prod puts the web ACL on its public ALB, with the stage's rate limits", () => {
+    const association = prod.resource('aws_wafv2_web_acl_association');
+    const alb = prod.deref(association.resource_arn);
+    expect(alb?.type).toBe('aws_lb');
+    expect(alb?.values.internal).not.toBe(true);
+    const acl = prod.resource('aws_wafv2_web_acl');
+    expect(ruleNamed(acl, 'rate-per-ip').statement.rate_based_statement.limit).toBe(6000);
+    expect(prod.resourceNamed('aws_cloudwatch_log_group', 'edge-protection').name).toBe(
+      'aws-waf-logs-kong-gateway-prod',
+    );
+  });
+
+  it('dev has no WAF (waf.enabled false)', () => {
+    expect(dev.resources('aws_wafv2_web_acl')).toHaveLength(0);
+    expect(dev.resources('aws_wafv2_web_acl_association')).toHaveLength(0);
   });
 });

@@ -7,15 +7,14 @@ import { ElasticacheReplicationGroup } from '@cdktf/provider-aws/lib/elasticache
 import { Lb } from '@cdktf/provider-aws/lib/lb';
 import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
 import { StageSettingsError } from '../lib/config/load';
+import { KONG_ACCESS_LOG_ENVIRONMENT, KONG_ACCESS_LOG_FIELDS } from '../lib/kong-access-log';
 import {
   DEFAULT_ALARM_THRESHOLDS,
-  KONG_ACCESS_LOG_ENVIRONMENT,
-  KONG_ACCESS_LOG_FIELDS,
   Observability,
   defaultConnectionAlarmThreshold,
   type ObservabilityProps,
 } from '../lib/observability';
-import { synthConstruct, testStage, type Json, type SynthesizedStack } from './support/synth';
+import { synthConstruct, synthStage, testStage, type Json, type SynthesizedStack } from './support/synth';
 
 interface Options {
   readonly props?: Partial<Omit<ObservabilityProps, 'naming' | 'environment' | 'loadBalancer' | 'kong'>>;
@@ -504,5 +503,60 @@ describe('the runbooks the alarms point to', () => {
     for (const file of fs.readdirSync(runbooks).filter((f) => f.endsWith('.md') && f !== 'README.md')) {
       expect(index).toContain(`](${file})`);
     }
+  });
+});
+
+describe('observability in the stages', () => {
+  const prod = synthStage(testStage('prod'));
+  const dev = synthStage(testStage('dev'));
+
+  function kongContainer(synth: SynthesizedStack): Json {
+    const task = synth.resourceNamed('aws_ecs_task_definition', 'kong_task');
+    return (JSON.parse(task.container_definitions) as Json[]).find((c) => c.name === 'kong');
+  }
+
+  it("counts 401/429 from the log group Kong's container writes to, in the JSON format the filters read", () => {
+    for (const synth of [prod, dev]) {
+      const kong = kongContainer(synth);
+      const env = Object.fromEntries((kong.environment as Json[]).map((e) => [e.name, e.value]));
+      for (const [name, value] of Object.entries(KONG_ACCESS_LOG_ENVIRONMENT)) expect(env[name]).toBe(value);
+      const group = kong.logConfiguration.options['awslogs-group'];
+      expect(group).toMatch(/^\$\{aws_cloudwatch_log_group\.kong_logs.*\.name\}$/);
+      const filters = synth.resources('aws_cloudwatch_log_metric_filter').map((r) => r.values);
+      expect(filters.map((f) => f.log_group_name)).toEqual([group, group, group]);
+    }
+  });
+
+  it('prod mails the on-call address and watches its two Redis nodes; no replica-lag alarm (no replica)', () => {
+    expect(prod.resource('aws_sns_topic_subscription')).toMatchObject({
+      protocol: 'email',
+      endpoint: 'oncall@example.com',
+    });
+    const cpu = alarm(prod, 'redis-cpu');
+    expect(query(cpu, 'cpuall').expression).toBe('MAX([cpu0, cpu1])');
+    expect(prod.text).not.toMatch(/ReplicaLag/);
+    expect(alarm(prod, 'rate-limited-spike').threshold).toBe(1000);
+    expect(alarm(prod, 'database-connections').threshold).toBe(
+      defaultConnectionAlarmThreshold('db.m7g.large'),
+    );
+  });
+
+  it('watches the real ALB, target group, Kong service and database', () => {
+    const errors = query(alarm(prod, 'target-5xx-rate'), 'errors').metric.dimensions;
+    expect(errors.LoadBalancer).toMatch(/^\$\{aws_lb\.load-balancer_alb.*\.arn_suffix\}$/);
+    expect(errors.TargetGroup).toMatch(/^\$\{aws_lb_target_group\.load-balancer_kong.*\.arn_suffix\}$/);
+    const running = query(alarm(prod, 'kong-tasks-below-desired'), 'running').metric.dimensions;
+    expect(running.ServiceName).toMatch(/^\$\{aws_ecs_service\.kong_service.*\.name\}$/);
+    expect(running.ClusterName).toMatch(/^\$\{aws_ecs_cluster\.platform_cluster.*\.name\}$/);
+    expect(alarm(prod, 'database-cpu').dimensions.DBInstanceIdentifier).toMatch(
+      /aws_db_instance\.database_instance/,
+    );
+  });
+
+  it('dev has the same alarms on a topic nobody is subscribed to (alarms.emails empty)', () => {
+    expect(dev.resources('aws_sns_topic_subscription')).toHaveLength(0);
+    expect(alarmNames(dev)).toEqual(expect.arrayContaining(['kong-gateway-dev-unauthorized-spike']));
+    const dashboard = JSON.parse(dev.resource('aws_cloudwatch_dashboard').dashboard_body);
+    expect(dashboard.widgets.map((w: Json) => w.properties.title)).not.toContain('WAF');
   });
 });
