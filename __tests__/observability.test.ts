@@ -148,12 +148,20 @@ describe('Observability with a database and no read replica (the stages today)',
     expect(synth.resource('aws_sns_topic_policy').arn).toMatch(/aws_sns_topic\./);
   });
 
-  it('subscribes each configured address by email', () => {
-    const subs = synth.resources('aws_sns_topic_subscription').map((r) => r.values);
-    expect(subs.map((s) => [s.protocol, s.endpoint])).toEqual([
-      ['email', 'oncall@example.com'],
+  it('subscribes each configured address by email, addressed by the address (stable when the list changes)', () => {
+    const subs = synth.resources('aws_sns_topic_subscription');
+    expect(subs.map((s) => [s.values.protocol, s.values.endpoint]).sort()).toEqual([
       ['email', 'lead@example.com'],
+      ['email', 'oncall@example.com'],
     ]);
+    const oncall = subs.find((s) => s.values.endpoint === 'oncall@example.com')!;
+    expect(oncall.name).toMatch(/^observability_email-oncall-example-com_/);
+  });
+
+  it('refuses an address listed twice', () => {
+    expect(() =>
+      synthObservability({ props: { alarmEmails: ['oncall@example.com', 'OnCall@example.com'] } }),
+    ).toThrow(/"OnCall@example.com" is listed twice/);
   });
 
   it('computes the ALB 5xx rate as a percentage of requests, only from minutes with traffic', () => {

@@ -181,13 +181,23 @@ export class Observability extends Construct {
     } else {
       this.alarmTopic = this.createTopic(env, props.keyDeletionWindowDays ?? 30);
       this.alarmTopicArn = this.alarmTopic.arn;
-      (props.alarmEmails ?? []).forEach((email, i) => {
-        new SnsTopicSubscription(this, `email-${i}`, {
+      // Ids from the address, not the position: removing one address must not re-subscribe
+      // (and re-send confirmation emails to) the ones after it.
+      const ids = new Set<string>();
+      for (const email of props.alarmEmails ?? []) {
+        const subscriptionId = `email-${email.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
+        if (ids.has(subscriptionId)) {
+          throw new Error(
+            `Observability: alarm email "${email}" is listed twice (or differs only in punctuation or case)`,
+          );
+        }
+        ids.add(subscriptionId);
+        new SnsTopicSubscription(this, subscriptionId, {
           topicArn: this.alarmTopicArn,
           protocol: 'email',
           endpoint: email,
         });
-      });
+      }
     }
 
     const { alb, targetGroup } = props.loadBalancer;
