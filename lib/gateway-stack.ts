@@ -8,6 +8,7 @@ import { ComputePlatform } from './compute-platform';
 import { StageSettingsError, type Stage } from './config/load';
 import type { StageSettings } from './config/stage-settings';
 import { ConsumerKeys } from './consumer-keys';
+import { EdgeProtection } from './edge-protection';
 import { KongDatabase, readCaBundle } from './database';
 import { renderKongConfig } from './kong-config/render';
 import { KongService } from './kong-service';
@@ -15,6 +16,7 @@ import { LoadBalancer } from './load-balancer';
 import { Logging } from './logging';
 import { Naming } from './naming';
 import { Network } from './network';
+import { Observability } from './observability';
 import { RateLimitStore } from './rate-limit-store';
 import { UpstreamService } from './upstream-service';
 import { VpcEndpoints } from './vpc-endpoints';
@@ -62,6 +64,10 @@ export class GatewayStack extends TerraformStack {
   readonly loadBalancer: LoadBalancer;
   /** Kong on Fargate: migrations gate, proxy, decK config sync. */
   readonly kong: KongService;
+  /** AWS WAF on the ALB, when `waf.enabled`. */
+  readonly edgeProtection?: EdgeProtection;
+  /** Alarms, their topic, the 401/429 metric filters and the dashboard. */
+  readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: GatewayStackProps) {
     super(scope, id);
@@ -208,6 +214,47 @@ export class GatewayStack extends TerraformStack {
     if (this.rateLimitStore) this.kong.connectTo(this.rateLimitStore, this.rateLimitStore.port, 'Redis');
     this.kong.connectTo(this.upstream, this.upstream.port, 'LLM upstream');
     this.vpcEndpoints?.allowFrom(this.kong.securityGroup, 'Kong tasks');
+
+    const waf = settings.waf;
+    if (waf.enabled) {
+      this.edgeProtection = new EdgeProtection(this, 'edge-protection', {
+        naming: this.naming,
+        environment: this.environment,
+        logging: this.logging,
+        loadBalancer: this.loadBalancer.alb,
+        ratePerIpPer5Minutes: waf.ratePerIpPer5Minutes,
+        unauthenticatedRatePerIpPer5Minutes: waf.unauthenticatedRatePerIpPer5Minutes,
+        promptBodyRules: waf.promptBodyRules,
+        blockedCidrs: waf.blockedCidrs,
+        ...(waf.logRetentionDays !== undefined ? { logRetentionDays: waf.logRetentionDays } : {}),
+      });
+    }
+
+    const alarms = settings.alarms;
+    this.observability = new Observability(this, 'observability', {
+      naming: this.naming,
+      environment: this.environment,
+      alarmEmails: alarms.emails,
+      ...(alarms.topicArn !== undefined ? { alarmTopicArn: alarms.topicArn } : {}),
+      thresholds: alarms.thresholds,
+      loadBalancer: this.loadBalancer,
+      kong: {
+        cluster: this.platform.cluster,
+        service: this.kong.service,
+        accessLogGroup: this.kong.logGroup,
+      },
+      database: { instance: this.database.instance, instanceClass: settings.database.instanceClass },
+      ...(this.rateLimitStore
+        ? {
+            rateLimitStore: {
+              replicationGroup: this.rateLimitStore.replicationGroup,
+              nodeCount: 1 + settings.rateLimiting.redisReplicas,
+            },
+          }
+        : {}),
+      ...(this.edgeProtection ? { edge: this.edgeProtection } : {}),
+      keyDeletionWindowDays: production ? 30 : 7,
+    });
 
     this.createKongOutputs(stage);
 
