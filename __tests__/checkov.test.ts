@@ -78,6 +78,7 @@ describe('Checkov skips of the real stages', () => {
     CKV_AWS_2: 'HTTPS listener (no domain)',
     CKV_AWS_103: 'TLS 1.2 on the listener (no domain)',
     CKV2_AWS_20: 'HTTP to HTTPS redirect (no domain)',
+    CKV2_AWS_28: 'WAF in front of the ALB (waf.enabled false)',
   };
 
   it.each(Object.entries(DEV_ONLY))('skips %s (%s) in dev, whose settings opt out', (id) => {

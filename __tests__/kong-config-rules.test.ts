@@ -156,6 +156,16 @@ const BROKEN: [string, string, (c: Json) => void][] = [
     (c) => (servicePlugin(c, 'request-size-limiting').config.allowed_payload_size = 8.5),
   ],
   [
+    'kong/prometheus-schema',
+    'a metric switch given as a string',
+    (c) => (c.plugins.find((p: Json) => p.name === 'prometheus').config.per_consumer = 'yes'),
+  ],
+  [
+    'kong/prometheus-schema',
+    'an unknown field',
+    (c) => (c.plugins.find((p: Json) => p.name === 'prometheus').config.metrics_path = '/metrics'),
+  ],
+  [
     'kong/request-termination-schema',
     'a status above 599',
     (c) => (catchAll(c).plugins[0].config.status_code = 600),

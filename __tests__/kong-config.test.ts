@@ -14,6 +14,7 @@ import { consumerKeyVar, consumerPreviousKeyVar } from '../lib/kong-config/env-n
 import {
   BEARER_TO_APIKEY_LUA,
   LLM_ROUTE_PATH,
+  PROMETHEUS_PLUGIN,
   effectiveLimits,
   renderKongConfig,
 } from '../lib/kong-config/render';
@@ -90,6 +91,17 @@ describe.each(STAGE_NAMES)('rendered configuration of stage %s', (stage) => {
       const consumer = config.consumers.find((k: Json) => k.username === c.name);
       expect(consumer.keyauth_credentials[0].key).toBe(`\${{ env "${consumerKeyVar(c.name)}" }}`);
     }
+  });
+
+  it('enables the prometheus plugin once, globally (metrics on the status listener, never a route)', () => {
+    const everywhere = JSON.stringify(config).match(/"name":"prometheus"/g) ?? [];
+    expect(everywhere).toHaveLength(1);
+    expect(config.plugins).toEqual([PROMETHEUS_PLUGIN]);
+    expect(PROMETHEUS_PLUGIN.config).toMatchObject({
+      per_consumer: true,
+      status_code_metrics: true,
+      latency_metrics: true,
+    });
   });
 
   it('references only DECK_ variables the contracts name', () => {

@@ -247,7 +247,11 @@ describe.each(['dev', 'prod'] as const)('KongService in stage %s', (stageName) =
 
   it('logs access and errors to stdout/stderr, every container through awslogs to the task log group', () => {
     expect(env('kong')).toMatchObject({
-      KONG_PROXY_ACCESS_LOG: '/dev/stdout',
+      // JSON lines that the 401/429 metric filters read (ADR 0013, lib/kong-access-log.ts).
+      KONG_PROXY_ACCESS_LOG: '/dev/stdout kong_json',
+      KONG_NGINX_HTTP_LOG_FORMAT: expect.stringMatching(
+        /^kong_json escape=json '\{.*"status":\$status.*\}'$/,
+      ),
       KONG_PROXY_ERROR_LOG: '/dev/stderr',
       KONG_ADMIN_ACCESS_LOG: '/dev/stdout',
       KONG_ADMIN_ERROR_LOG: '/dev/stderr',

@@ -8,6 +8,7 @@ import { ComputePlatform } from './compute-platform';
 import { StageSettingsError, type Stage } from './config/load';
 import type { StageSettings } from './config/stage-settings';
 import { ConsumerKeys } from './consumer-keys';
+import { EdgeProtection } from './edge-protection';
 import { KongDatabase, readCaBundle } from './database';
 import { renderKongConfig } from './kong-config/render';
 import { KongService } from './kong-service';
@@ -16,6 +17,7 @@ import { skipCheckov } from './checkov';
 import { Logging } from './logging';
 import { Naming } from './naming';
 import { Network } from './network';
+import { Observability } from './observability';
 import { RateLimitStore } from './rate-limit-store';
 import { UpstreamService } from './upstream-service';
 import { VpcEndpoints } from './vpc-endpoints';
@@ -63,6 +65,10 @@ export class GatewayStack extends TerraformStack {
   readonly loadBalancer: LoadBalancer;
   /** Kong on Fargate: migrations gate, proxy, decK config sync. */
   readonly kong: KongService;
+  /** AWS WAF on the ALB, when `waf.enabled`. */
+  readonly edgeProtection?: EdgeProtection;
+  /** Alarms, their topic, the 401/429 metric filters and the dashboard. */
+  readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: GatewayStackProps) {
     super(scope, id);
@@ -190,14 +196,6 @@ export class GatewayStack extends TerraformStack {
       accessLogs: lb.accessLogs,
       accessLogRetentionDays: settings.logRetentionDays,
     });
-    // TEMPORARY until edge protection (issue 9) associates a WAF web ACL with the ALB: then this
-    // skip matches no failure in a stage with a WAF and `npm run scan` fails until it is removed
-    // (keep it, reworded, only for stages whose settings turn the WAF off).
-    skipCheckov(
-      this.loadBalancer.alb,
-      'CKV2_AWS_28',
-      'no WAF web ACL in front of this ALB yet: edge protection attaches one (pending merge)',
-    );
 
     this.kong = new KongService(this, 'kong', {
       naming: this.naming,
@@ -221,6 +219,53 @@ export class GatewayStack extends TerraformStack {
     if (this.rateLimitStore) this.kong.connectTo(this.rateLimitStore, this.rateLimitStore.port, 'Redis');
     this.kong.connectTo(this.upstream, this.upstream.port, 'LLM upstream');
     this.vpcEndpoints?.allowFrom(this.kong.securityGroup, 'Kong tasks');
+
+    const waf = settings.waf;
+    if (waf.enabled) {
+      this.edgeProtection = new EdgeProtection(this, 'edge-protection', {
+        naming: this.naming,
+        environment: this.environment,
+        logging: this.logging,
+        loadBalancer: this.loadBalancer.alb,
+        ratePerIpPer5Minutes: waf.ratePerIpPer5Minutes,
+        unauthenticatedRatePerIpPer5Minutes: waf.unauthenticatedRatePerIpPer5Minutes,
+        promptBodyRules: waf.promptBodyRules,
+        blockedCidrs: waf.blockedCidrs,
+        ...(waf.logRetentionDays !== undefined ? { logRetentionDays: waf.logRetentionDays } : {}),
+      });
+    } else {
+      skipCheckov(
+        this.loadBalancer.alb,
+        'CKV2_AWS_28',
+        'WAF turned off by the stage settings (waf.enabled: false), which the production profile forbids',
+      );
+    }
+
+    const alarms = settings.alarms;
+    this.observability = new Observability(this, 'observability', {
+      naming: this.naming,
+      environment: this.environment,
+      alarmEmails: alarms.emails,
+      ...(alarms.topicArn !== undefined ? { alarmTopicArn: alarms.topicArn } : {}),
+      thresholds: alarms.thresholds,
+      loadBalancer: this.loadBalancer,
+      kong: {
+        cluster: this.platform.cluster,
+        service: this.kong.service,
+        accessLogGroup: this.kong.logGroup,
+      },
+      database: { instance: this.database.instance, instanceClass: settings.database.instanceClass },
+      ...(this.rateLimitStore
+        ? {
+            rateLimitStore: {
+              replicationGroup: this.rateLimitStore.replicationGroup,
+              nodeCount: 1 + settings.rateLimiting.redisReplicas,
+            },
+          }
+        : {}),
+      ...(this.edgeProtection ? { edge: this.edgeProtection } : {}),
+      keyDeletionWindowDays: production ? 30 : 7,
+    });
 
     this.createKongOutputs(stage);
 

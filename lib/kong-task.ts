@@ -5,6 +5,7 @@
  * Nothing here can run in this repository's CI (no Docker, no AWS); docs/runbooks/upgrade-kong.md
  * says which behaviour was verified on a real Kong and which only on paper.
  */
+import { KONG_ACCESS_LOG_ENVIRONMENT } from './kong-access-log';
 
 /** Ports of the Kong container, fixed across the project. */
 export const KONG_PORTS = { proxy: 8000, status: 8100, admin: 8001 } as const;
@@ -143,12 +144,13 @@ export function kongEnvironment(o: KongEnvironmentOptions): Record<string, strin
     KONG_NGINX_HTTP_KEEPALIVE_TIMEOUT: `${o.loadBalancerIdleTimeoutSeconds + 15}s`,
     KONG_NGINX_MAIN_WORKER_SHUTDOWN_TIMEOUT: `${o.workerShutdownTimeoutSeconds}s`,
     KONG_ERROR_DEFAULT_TYPE: 'application/json',
-    KONG_PROXY_ACCESS_LOG: '/dev/stdout',
     KONG_PROXY_ERROR_LOG: '/dev/stderr',
     KONG_ADMIN_ACCESS_LOG: '/dev/stdout',
     KONG_ADMIN_ERROR_LOG: '/dev/stderr',
-    // Health checks every few seconds from every ALB node would drown the access log.
-    KONG_STATUS_ACCESS_LOG: 'off',
+    // The proxy access log as one JSON object per line on stdout, which the 401/429 metric
+    // filters read (ADR 0013); the status listener's log stays off (health checks every few
+    // seconds from every ALB node, /metrics scrapes).
+    ...KONG_ACCESS_LOG_ENVIRONMENT,
     KONG_STATUS_ERROR_LOG: '/dev/stderr',
   };
 }

@@ -406,6 +406,106 @@ const consumerSecretsSettings = z
   })
   .default({ recoveryWindowDays: 30 });
 
+const wafSettings = z
+  .strictObject({
+    /**
+     * Put an AWS WAF web ACL in front of the ALB (managed Common and KnownBadInputs rule groups,
+     * per-IP rate rules, logging). Required by the production profile.
+     * @default true
+     */
+    enabled: z.boolean().default(true),
+    /**
+     * Requests one client IP may send in any 5-minute window before WAF blocks it (AWS evaluates
+     * rate-based rules over 5 minutes). Must exceed what the largest consumer may legitimately send
+     * from one address (5 x its minute limit), or WAF blocks it before Kong's per-consumer limit.
+     * @default 3000
+     */
+    ratePerIpPer5Minutes: z.number().int().min(10).max(2_000_000_000).default(3000),
+    /**
+     * Stricter per-IP limit for requests that carry no credential header at all (`apikey`,
+     * `x-api-key`, `authorization`): key-auth runs before rate limiting in Kong, so such floods
+     * are only ever stopped here.
+     * @default 300
+     */
+    unauthenticatedRatePerIpPer5Minutes: z.number().int().min(10).max(2_000_000_000).default(300),
+    /**
+     * Action of the Common rule set's body-inspecting rules (XSS, LFI, RFI, EC2 metadata SSRF).
+     * Bodies here are LLM prompts: free text that legitimately contains code, paths and URLs, so
+     * `count` (logged, labelled, not blocked) is the default. `SizeRestrictions_BODY` is always
+     * `count`: Kong's `request-size-limiting` owns the body size (`kong.maxRequestBodyMiB`).
+     * @default "count"
+     */
+    promptBodyRules: z.enum(['count', 'block']).default('count'),
+    /**
+     * Client addresses to block outright (IPv4 CIDRs), e.g. a source guessing keys
+     * (docs/runbooks/alarms.md#unauthorized-spike).
+     * @default []
+     */
+    blockedCidrs: z.array(ipv4Cidr).max(10000).default([]),
+    /**
+     * Retention of the WAF log group (`aws-waf-logs-...`).
+     * @default the stage's `logRetentionDays`
+     */
+    logRetentionDays: retentionDays.optional(),
+  })
+  .prefault({});
+
+/** Alarm thresholds; `lib/observability.ts` documents each alarm's evaluation window. */
+export const alarmThresholdsSchema = z
+  .strictObject({
+    /** ALB-generated 5xx as a percentage of requests (3 of 5 one-minute periods). @default 1 */
+    alb5xxPercent: z.number().positive().max(100).default(1),
+    /** Target (Kong) 5xx as a percentage of requests (3 of 5 one-minute periods). @default 5 */
+    target5xxPercent: z.number().positive().max(100).default(5),
+    /**
+     * p99 of the ALB's TargetResponseTime in seconds (time to the response headers). LLM calls
+     * without streaming take tens of seconds, so the default is generous.
+     * @default 60
+     */
+    p99ResponseTimeSeconds: z.number().positive().max(4000).default(60),
+    /** Unhealthy targets tolerated (alarm when above, for 3 minutes). @default 0 */
+    unhealthyHosts: z.number().int().min(0).default(0),
+    /** RDS CPU percent, average over 15 minutes. @default 80 */
+    databaseCpuPercent: z.number().positive().max(100).default(80),
+    /** RDS free storage floor in GiB. @default 5 */
+    databaseFreeStorageGiB: z.number().positive().default(5),
+    /**
+     * RDS connections ceiling.
+     * @default 80 % of PostgreSQL's default max_connections for the instance class
+     */
+    databaseConnections: positiveInt.optional(),
+    /** Read replica lag in seconds (only where a replica exists). @default 60 */
+    replicaLagSeconds: positiveInt.default(60),
+    /** 401 responses from Kong per 5 minutes (a key leak, a broken client, or a key-guessing run). @default 500 */
+    unauthorizedPer5Minutes: positiveInt.default(500),
+    /** 429 responses from Kong per 5 minutes (a consumer hitting its limits). @default 500 */
+    rateLimitedPer5Minutes: positiveInt.default(500),
+    /** ElastiCache engine CPU percent. @default 75 */
+    redisCpuPercent: z.number().positive().max(100).default(75),
+    /** ElastiCache memory used, percent of maxmemory. @default 80 */
+    redisMemoryPercent: z.number().positive().max(100).default(80),
+    /** Evicted keys per 5 minutes (evicted counters reset limits). @default 0 */
+    redisEvictions: z.number().int().min(0).default(0),
+  })
+  .prefault({});
+
+const alarmSettings = z
+  .strictObject({
+    /** Addresses subscribed to the stage's alarm topic (each must confirm the subscription email). @default [] */
+    emails: z.array(z.email('must be an email address')).default([]),
+    /**
+     * Publish to this existing SNS topic instead of creating one (e.g. an on-call integration's).
+     * Its key policy must let CloudWatch publish. Exclusive with `emails`.
+     */
+    topicArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'must be an SNS topic ARN')
+      .optional(),
+    /** Alarm thresholds. */
+    thresholds: alarmThresholdsSchema,
+  })
+  .prefault({});
+
 const localStackSettings = z.strictObject({
   /**
    * LocalStack's endpoint; every AWS API call of the stage goes there.
@@ -460,6 +560,10 @@ export const stageSettingsSchema = z
     upstream: upstreamSettings,
     rateLimiting: rateLimitingSettings,
     consumerSecrets: consumerSecretsSettings,
+    /** AWS WAF in front of the ALB. */
+    waf: wafSettings,
+    /** Where alarms go and when they fire. */
+    alarms: alarmSettings,
     /** API consumers: one Kong consumer, one key secret and one set of limits each. */
     consumers: z.array(consumer).min(1),
   })
@@ -479,6 +583,14 @@ export const stageSettingsSchema = z
         path: ['rateLimiting', 'policy'],
         message:
           '"local" counts per task, so it needs a fixed task count (kong.minCount === kong.maxCount) to derive the per-task limit',
+      });
+    }
+    checkWafLimits(s, ctx);
+    if (s.alarms.topicArn !== undefined && s.alarms.emails.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['alarms', 'emails'],
+        message: 'must be empty when alarms.topicArn is set: subscribe the addresses to that topic instead',
       });
     }
     if (s.profile === 'production') checkProductionRules(s, ctx);
@@ -534,6 +646,37 @@ function checkConsumers(consumers: readonly ConsumerSettings[], ctx: z.Refinemen
   }
 }
 
+/**
+ * Requests a consumer may legitimately send in 5 minutes (from its second or minute limit), or
+ * undefined when it only has longer periods.
+ */
+export function consumerPer5Minutes(limits: ConsumerLimits): number | undefined {
+  if (limits.minute !== undefined) return limits.minute * 5;
+  if (limits.second !== undefined) return limits.second * 300;
+  return undefined;
+}
+
+function checkWafLimits(s: StageSettings, ctx: z.RefinementCtx): void {
+  if (!s.waf.enabled) return;
+  for (const c of s.consumers) {
+    const per5 = consumerPer5Minutes(c.limits);
+    if (per5 !== undefined && per5 > s.waf.ratePerIpPer5Minutes) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['waf', 'ratePerIpPer5Minutes'],
+        message: `${s.waf.ratePerIpPer5Minutes} is below what consumer "${c.name}" may send in 5 minutes (${per5}): WAF would block it from one IP before Kong's limit applies; raise it to at least ${per5}`,
+      });
+    }
+  }
+  if (s.waf.unauthenticatedRatePerIpPer5Minutes > s.waf.ratePerIpPer5Minutes) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['waf', 'unauthenticatedRatePerIpPer5Minutes'],
+      message: `${s.waf.unauthenticatedRatePerIpPer5Minutes} is above ratePerIpPer5Minutes ${s.waf.ratePerIpPer5Minutes}: requests without a key get the stricter limit`,
+    });
+  }
+}
+
 function checkProductionRules(s: StageSettings, ctx: z.RefinementCtx): void {
   const require = (cond: boolean, path: (string | number)[], message: string): void => {
     if (!cond)
@@ -561,6 +704,10 @@ function checkProductionRules(s: StageSettings, ctx: z.RefinementCtx): void {
     'rateLimiting',
     'policy',
   ], 'must be "redis" for exact limits across tasks');
+  require(s.waf.enabled, ['waf', 'enabled'], 'must be true: the edge must stop unauthenticated floods');
+  require(s.alarms.emails.length > 0 || s.alarms.topicArn !== undefined, [
+    'alarms',
+  ], 'must name emails or a topicArn: alarms nobody receives protect nothing');
   require(s.consumerSecrets.recoveryWindowDays > 0, [
     'consumerSecrets',
     'recoveryWindowDays',

@@ -71,6 +71,24 @@ export const BEARER_TO_APIKEY_LUA = [
   'end',
 ].join('\n');
 
+/**
+ * The global `prometheus` plugin. Kong serves its metrics on the status listener
+ * (`KONG_STATUS_LISTEN`, port 8100: `/metrics`) and the loopback admin API only; the plugin adds no
+ * proxy route and the ALB forwards only to the proxy port, so they are never reachable through the
+ * ALB. `per_consumer` labels are bounded by the stage's consumers. 401/429 alarms do not depend on
+ * it (ADR 0013: metric filters on the access log); it is there for ad-hoc scrapes and a later agent.
+ */
+export const PROMETHEUS_PLUGIN = {
+  name: 'prometheus',
+  config: {
+    per_consumer: true,
+    status_code_metrics: true,
+    latency_metrics: true,
+    bandwidth_metrics: false,
+    upstream_health_metrics: false,
+  },
+} as const;
+
 const PERIODS = ['second', 'minute', 'hour', 'day', 'month', 'year'] as const;
 
 /** A value of the decK file: JSON plus environment references. */
@@ -211,6 +229,7 @@ export function buildKongConfig(stage: Stage): DeckObject {
       },
     ],
     consumers: settings.consumers.map((c) => consumerEntity(c, settings)),
+    plugins: [PROMETHEUS_PLUGIN],
   };
 }
 

@@ -9,6 +9,7 @@ import { consumerSchema } from './kong-consumers';
 import { fileFormat } from './kong-file-format';
 import { keyAuthSchema } from './kong-plugin-key-auth';
 import { preFunctionSchema } from './kong-plugin-pre-function';
+import { prometheusSchema } from './kong-plugin-prometheus';
 import { rateLimitingSchema } from './kong-plugin-rate-limiting';
 import { requestSizeLimitingSchema } from './kong-plugin-request-size-limiting';
 import { requestTerminationSchema } from './kong-plugin-request-termination';
@@ -42,6 +43,7 @@ export const KONG_SCHEMA_RULES: readonly KongRule[] = [
   requestSizeLimitingSchema,
   requestTerminationSchema,
   preFunctionSchema,
+  prometheusSchema,
 ];
 
 /** Our policy. */

@@ -4,6 +4,7 @@ import type { KongRule } from './model';
 export const CHECKED_PLUGINS = [
   'key-auth',
   'pre-function',
+  'prometheus',
   'rate-limiting',
   'request-size-limiting',
   'request-termination',
