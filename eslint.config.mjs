@@ -4,7 +4,16 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/', 'cdktf.out/', '.gen/', 'coverage/', '**/dist/', 'jest.config.js'],
+    ignores: [
+      'node_modules/',
+      'cdktf.out/',
+      '.gen/',
+      'coverage/',
+      '**/dist/',
+      'jest.config.js',
+      '.venv-checkov/',
+      '.tools/',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

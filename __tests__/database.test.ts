@@ -46,7 +46,7 @@ const STAGE_EXPECTATIONS = {
     finalSnapshot: true,
     performanceInsights: true,
     recoveryWindow: 30,
-    logRetention: 90,
+    logRetention: 365, // config/prod.json: a year, the scan's CKV_AWS_338 minimum
     isolatedSubnets: 3,
   },
 } as const;

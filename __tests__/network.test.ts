@@ -59,6 +59,14 @@ describe('Network with 3 AZs and a NAT gateway per AZ', () => {
     expect(synth.dataSources('aws_availability_zones')[0]!.values.state).toBe('available');
   });
 
+  it('picks zones from a pinned list of names, so a new AZ in the region never shifts subnets', () => {
+    const zones = synth.dataSources('aws_availability_zones')[0]!.values;
+    expect(zones.filter).toContainEqual({
+      name: 'zone-name',
+      values: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c', 'eu-west-1d'],
+    });
+  });
+
   it('never maps public IPs on launch', () => {
     expect(subnets.every((s) => s.map_public_ip_on_launch === false)).toBe(true);
   });
@@ -147,5 +155,23 @@ describe('Network with 2 AZs and a single NAT gateway', () => {
 describe('Network input checks', () => {
   it('refuses a single AZ even when called without the stage schema', () => {
     expect(() => synthNetwork(1, 'single')).toThrow(/azCount must be 2\.\.4, got 1/);
+  });
+});
+
+describe('Network zone allowlist', () => {
+  it('rejects fewer zone names than AZs', () => {
+    expect(() =>
+      synthConstruct(({ naming, environment, logging, stack }) => {
+        new Network(stack, 'network', {
+          naming,
+          environment,
+          logging,
+          cidr: '10.40.0.0/16',
+          azCount: 3,
+          flowLogRetentionDays: 90,
+          zoneNames: ['eu-west-1a', 'eu-west-1b'],
+        });
+      }),
+    ).toThrow(/azCount 3 needs at least as many zoneNames/);
   });
 });

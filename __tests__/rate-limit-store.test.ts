@@ -7,6 +7,7 @@ import {
   RateLimitStore,
   type RateLimitStoreProps,
 } from '../lib/rate-limit-store';
+import { checkovSkips } from '../lib/checkov';
 import { Naming } from '../lib/naming';
 import { synthConstruct, synthStage, testStage, type Json, type SynthesizedStack } from './support/synth';
 
@@ -202,5 +203,22 @@ describe('GatewayStack', () => {
     const synth = synthStage(stage);
     expect(synth.resources('aws_elasticache_replication_group')).toHaveLength(0);
     expect(synth.resources('random_password').filter((p) => p.name.includes('rate-limit'))).toHaveLength(0);
+  });
+});
+
+describe('RateLimitStore security-scan skips', () => {
+  const ids = (element: Parameters<typeof checkovSkips>[0]) => checkovSkips(element).map((s) => s.id);
+
+  it('skips the Multi-AZ failover check only for a single node, which has no replica', () => {
+    expect(ids(build({ replicas: 0 }).store.replicationGroup)).toEqual(['CKV2_AWS_50']);
+    expect(ids(build({ replicas: 1 }).store.replicationGroup)).toEqual([]);
+  });
+
+  it('explains why the AUTH-token secret has no rotation Lambda', () => {
+    const [skip] = checkovSkips(build().store.authTokenSecret);
+    expect(skip).toMatchObject({
+      id: 'CKV2_AWS_57',
+      comment: expect.stringMatching(/replacing it in a deploy/),
+    });
   });
 });

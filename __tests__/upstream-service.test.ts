@@ -65,7 +65,7 @@ describe('UpstreamService', () => {
         name: 'kong-gateway/test/llm-gateway-placeholder',
         image_tag_mutability: 'IMMUTABLE',
         image_scanning_configuration: { scan_on_push: true },
-        encryption_configuration: [{ encryption_type: 'AES256' }],
+        encryption_configuration: [{ encryption_type: 'KMS' }],
         force_delete: false,
       });
     });

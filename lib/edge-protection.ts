@@ -10,6 +10,7 @@ import { Wafv2WebAclLoggingConfiguration } from '@cdktf/provider-aws/lib/wafv2-w
 import type { AwsEnvironment } from './aws-environment';
 import { KEY_NAMES } from './kong-config/render';
 import type { Logging } from './logging';
+import { skipCheckov } from './checkov';
 import type { Naming } from './naming';
 
 /**
@@ -221,6 +222,11 @@ export class EdgeProtection extends Construct {
       resourceArn: props.loadBalancer.arn,
       webAclArn: this.webAcl.arn,
     });
+    skipCheckov(
+      props.loadBalancer,
+      'CKV2_AWS_76',
+      'Log4j rule group (KnownBadInputs) is in the ACL; the check also wants AnonymousIpList, which would block API clients hosted in clouds',
+    );
 
     // WAF only delivers to CloudWatch Logs groups named aws-waf-logs-*.
     this.logGroup = props.logging.logGroup(this, 'log-group', {

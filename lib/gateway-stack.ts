@@ -13,6 +13,7 @@ import { KongDatabase, readCaBundle } from './database';
 import { renderKongConfig } from './kong-config/render';
 import { KongService } from './kong-service';
 import { LoadBalancer } from './load-balancer';
+import { skipCheckov } from './checkov';
 import { Logging } from './logging';
 import { Naming } from './naming';
 import { Network } from './network';
@@ -89,6 +90,10 @@ export class GatewayStack extends TerraformStack {
       naming: this.naming,
       defaultRetentionDays: settings.logRetentionDays,
       keyDeletionWindowDays: production ? 30 : 7,
+      // Only a development stage may keep logs for less than a year without failing the scan.
+      ...(production
+        ? {}
+        : { shortRetentionReason: `development stage, retention chosen in config/${stage.name}.json` }),
     });
 
     this.network = new Network(this, 'network', {
@@ -228,6 +233,12 @@ export class GatewayStack extends TerraformStack {
         blockedCidrs: waf.blockedCidrs,
         ...(waf.logRetentionDays !== undefined ? { logRetentionDays: waf.logRetentionDays } : {}),
       });
+    } else {
+      skipCheckov(
+        this.loadBalancer.alb,
+        'CKV2_AWS_28',
+        'WAF turned off by the stage settings (waf.enabled: false), which the production profile forbids',
+      );
     }
 
     const alarms = settings.alarms;

@@ -1,6 +1,7 @@
 import type { Construct } from 'constructs';
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import type { AwsEnvironment } from './aws-environment';
+import { skipKmsKeyPolicyChecks } from './checkov';
 
 /**
  * The key policy of a customer-managed key that services use on a principal's behalf (RDS storage,
@@ -9,7 +10,7 @@ import type { AwsEnvironment } from './aws-environment';
  * document as `key-policy` in `scope` and returns its JSON.
  */
 export function accountAdministeredKeyPolicy(scope: Construct, env: AwsEnvironment): string {
-  return new DataAwsIamPolicyDocument(scope, 'key-policy', {
+  const policy = new DataAwsIamPolicyDocument(scope, 'key-policy', {
     statement: [
       {
         sid: 'AccountAdministration',
@@ -18,5 +19,7 @@ export function accountAdministeredKeyPolicy(scope: Construct, env: AwsEnvironme
         resources: ['*'],
       },
     ],
-  }).json;
+  });
+  skipKmsKeyPolicyChecks(policy);
+  return policy.json;
 }

@@ -18,6 +18,7 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import type { AwsEnvironment } from './aws-environment';
+import { skipCheckov } from './checkov';
 import type { ComputePlatform } from './compute-platform';
 import type { StageSettings } from './config/stage-settings';
 import type { ContainerSecret, InjectedSecrets } from './injected-secrets';
@@ -421,6 +422,11 @@ export class KongService extends Construct {
       dependsOn: [...alb.listeners],
       tags: { Name: naming.name('kong') },
     });
+    skipCheckov(
+      this.service,
+      'CKV_AWS_332',
+      'pinned to 1.4.0, the current Linux Fargate platform, so a platform change arrives as a reviewed diff',
+    );
 
     this.createAutoscaling(props);
 

@@ -18,6 +18,7 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import type { AwsEnvironment } from './aws-environment';
+import { skipCheckov } from './checkov';
 import type { Naming } from './naming';
 import { ownerLabel } from './construct-label';
 import type { Network } from './network';
@@ -135,7 +136,7 @@ export class LoadBalancer extends Construct {
     const publicPorts = this.https ? [80, 443] : [80];
     (props.allowedCidrs ?? ['0.0.0.0/0']).forEach((cidr, i) => {
       for (const port of publicPorts) {
-        new VpcSecurityGroupIngressRule(this, `ingress-${port}-${i}`, {
+        const rule = new VpcSecurityGroupIngressRule(this, `ingress-${port}-${i}`, {
           securityGroupId: this.securityGroup.id,
           description: port === 80 && this.https ? 'HTTP (redirected to HTTPS)' : `Clients on ${port}`,
           cidrIpv4: cidr,
@@ -143,6 +144,15 @@ export class LoadBalancer extends Construct {
           fromPort: port,
           toPort: port,
         });
+        if (port === 80 && cidr === '0.0.0.0/0') {
+          skipCheckov(
+            rule,
+            'CKV_AWS_260',
+            this.https
+              ? 'public ALB: port 80 only answers a redirect to HTTPS'
+              : 'public ALB of a stage without a domain: plain HTTP on 80 (README warns; production requires a domain)',
+          );
+        }
       }
     });
 
@@ -168,6 +178,10 @@ export class LoadBalancer extends Construct {
         : {}),
       tags: { Name: naming.name('alb') },
     });
+    const optOut = (setting: string) =>
+      `turned off by the stage settings (loadBalancer.${setting}: false), which the production profile forbids`;
+    if (!deletionProtection) skipCheckov(this.alb, 'CKV_AWS_150', optOut('deletionProtection'));
+    if (!accessLogs) skipCheckov(this.alb, 'CKV_AWS_91', optOut('accessLogs'));
 
     this.targetGroup = new LbTargetGroup(this, 'kong', {
       name: naming.shortName('kong'),
@@ -199,13 +213,23 @@ export class LoadBalancer extends Construct {
       this.createHttpsListeners(props.domain);
     } else {
       this.baseUrl = `http://${this.alb.dnsName}`;
-      this.listeners.push(
-        new LbListener(this, 'http', {
-          loadBalancerArn: this.alb.arn,
-          port: 80,
-          protocol: 'HTTP',
-          defaultAction: [{ type: 'forward', targetGroupArn: this.targetGroup.arn }],
-        }),
+      const http = new LbListener(this, 'http', {
+        loadBalancerArn: this.alb.arn,
+        port: 80,
+        protocol: 'HTTP',
+        defaultAction: [{ type: 'forward', targetGroupArn: this.targetGroup.arn }],
+      });
+      this.listeners.push(http);
+      // Without a domain there is no certificate (none covers *.elb.amazonaws.com).
+      const noDomain =
+        'no domain in the stage settings, so no certificate: plain HTTP (README warns; production requires one)';
+      skipCheckov(http, 'CKV_AWS_2', noDomain);
+      skipCheckov(http, 'CKV_AWS_103', noDomain);
+      skipCheckov(this.alb, 'CKV2_AWS_20', noDomain);
+      skipCheckov(
+        this.targetGroup,
+        'CKV_AWS_378',
+        'TLS ends at the ALB; ALB to Kong stays in the VPC, admitted by security group only',
       );
     }
   }
@@ -284,6 +308,22 @@ export class LoadBalancer extends Construct {
       forceDestroy,
       tags: { Name: naming.name('alb-logs') },
     });
+    skipCheckov(
+      bucket,
+      'CKV_AWS_145',
+      'ALB access logs are delivered only to SSE-S3 buckets; SSE-KMS receives nothing',
+    );
+    skipCheckov(
+      bucket,
+      'CKV_AWS_18',
+      'this is the access-log bucket: logging its reads would need yet another bucket',
+    );
+    skipCheckov(bucket, 'CKV2_AWS_62', 'receives only ALB log deliveries; nothing consumes object events');
+    skipCheckov(
+      bucket,
+      'CKV_AWS_144',
+      'operational access logs that expire; not a recovery asset worth a second region',
+    );
     new S3BucketOwnershipControls(this, 'access-logs-ownership', {
       bucket: bucket.id,
       rule: { objectOwnership: 'BucketOwnerEnforced' },
@@ -314,6 +354,12 @@ export class LoadBalancer extends Construct {
           filter: [{ prefix: `${ACCESS_LOG_PREFIX}/` }],
           expiration: [{ days: retention }],
           noncurrentVersionExpiration: [{ noncurrentDays: 7 }],
+        },
+        {
+          // The whole bucket, not only the log prefix (Checkov CKV_AWS_300).
+          id: 'abort-incomplete-uploads',
+          status: 'Enabled',
+          filter: [{}],
           abortIncompleteMultipartUpload: [{ daysAfterInitiation: 1 }],
         },
       ],

@@ -4,6 +4,7 @@ import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-p
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import type { AwsEnvironment } from './aws-environment';
+import { skipCheckov, skipKmsKeyPolicyChecks } from './checkov';
 import type { Naming } from './naming';
 
 /** Props of {@link Logging}. */
@@ -19,7 +20,16 @@ export interface LoggingProps {
    * @default 30
    */
   readonly keyDeletionWindowDays?: number;
+  /**
+   * Why log groups of this stage may keep logs for less than a year, in one line for the security
+   * scan (Checkov CKV_AWS_338 asks for 365 days). Recorded as a skip on each such log group.
+   * @default none: a log group kept for less than 365 days fails `npm run scan`
+   */
+  readonly shortRetentionReason?: string;
 }
+
+/** Retention from which Checkov's CKV_AWS_338 is met. */
+export const ONE_YEAR_DAYS = 365;
 
 /** Options of one log group. */
 export interface LogGroupOptions {
@@ -40,11 +50,13 @@ export class Logging extends Construct {
   /** Customer-managed key that encrypts every log group of the stage. */
   readonly key: KmsKey;
   private readonly defaultRetentionDays: number;
+  private readonly shortRetentionReason: string | undefined;
 
   constructor(scope: Construct, id: string, props: LoggingProps) {
     super(scope, id);
     const { environment: env } = props;
     this.defaultRetentionDays = props.defaultRetentionDays;
+    this.shortRetentionReason = props.shortRetentionReason;
 
     // CloudWatch Logs uses the key on behalf of log groups of this account and region only.
     const policy = new DataAwsIamPolicyDocument(this, 'key-policy', {
@@ -77,6 +89,8 @@ export class Logging extends Construct {
       ],
     });
 
+    skipKmsKeyPolicyChecks(policy);
+
     this.key = new KmsKey(this, 'key', {
       description: `CloudWatch Logs encryption for ${props.naming.prefix}`,
       enableKeyRotation: true,
@@ -91,10 +105,15 @@ export class Logging extends Construct {
 
   /** Creates an encrypted log group with retention in `scope`. */
   logGroup(scope: Construct, id: string, options: LogGroupOptions): CloudwatchLogGroup {
-    return new CloudwatchLogGroup(scope, id, {
+    const retentionInDays = options.retentionDays ?? this.defaultRetentionDays;
+    const group = new CloudwatchLogGroup(scope, id, {
       name: options.name,
-      retentionInDays: options.retentionDays ?? this.defaultRetentionDays,
+      retentionInDays,
       kmsKeyId: this.key.arn,
     });
+    if (retentionInDays < ONE_YEAR_DAYS && this.shortRetentionReason) {
+      skipCheckov(group, 'CKV_AWS_338', `${retentionInDays}-day retention: ${this.shortRetentionReason}`);
+    }
+    return group;
   }
 }

@@ -48,7 +48,17 @@ export interface NetworkProps {
   readonly natGateways?: 'one-per-az' | 'single';
   /** Retention of the VPC flow logs, in days. */
   readonly flowLogRetentionDays: number;
+  /**
+   * The availability zones subnets may use, by name; the first `azCount` of them that are
+   * available (sorted by name) are used. Pinning the set keeps subnets where they are when AWS
+   * opens a new zone in the region.
+   * @default the region's zones `a` to `d` (e.g. `eu-west-1a` .. `eu-west-1d`)
+   */
+  readonly zoneNames?: readonly string[];
 }
+
+/** Zone letters of the default allowlist: every region has at least two of them. */
+const ZONE_LETTERS = ['a', 'b', 'c', 'd'] as const;
 
 /**
  * The stage's VPC: public subnets for the load balancer and NAT gateways, private subnets for
@@ -98,9 +108,20 @@ export class Network extends Construct {
       tags: { Name: naming.name('default-do-not-use') },
     });
 
+    // The candidate zones are an allowlist of names, not "whatever the region has": subnets are
+    // placed on zones by index, so a zone AWS adds later must never shift them (Checkov CKV_AWS_394).
+    const zoneNames = props.zoneNames ?? ZONE_LETTERS.map((letter) => `${props.environment.region}${letter}`);
+    if (zoneNames.length < azCount) {
+      throw new Error(
+        `Network: azCount ${azCount} needs at least as many zoneNames, got ${zoneNames.join(', ')}`,
+      );
+    }
     const zones = new DataAwsAvailabilityZones(this, 'azs', {
       state: 'available',
-      filter: [{ name: 'opt-in-status', values: ['opt-in-not-required'] }],
+      filter: [
+        { name: 'zone-name', values: [...zoneNames] },
+        { name: 'opt-in-status', values: ['opt-in-not-required'] },
+      ],
     });
     this.availabilityZones = Array.from({ length: azCount }, (_, i) => Fn.element(zones.names, i));
 

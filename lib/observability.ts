@@ -23,6 +23,7 @@ import type { z } from 'zod';
 import type { AwsEnvironment } from './aws-environment';
 import { alarmThresholdsSchema } from './config/stage-settings';
 import type { Naming } from './naming';
+import { skipKmsKeyPolicyChecks } from './checkov';
 
 // ---------------------------------------------------------------------------------------------
 // Props
@@ -407,6 +408,7 @@ export class Observability extends Construct {
         },
       ],
     });
+    skipKmsKeyPolicyChecks(keyPolicy);
     const key = new KmsKey(this, 'topic-key', {
       description: `Alarm topic encryption for ${this.naming.prefix}`,
       enableKeyRotation: true,

@@ -10,6 +10,7 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Password } from '@cdktf/provider-random/lib/password';
 import type { AwsEnvironment } from './aws-environment';
+import { skipCheckov, skipKmsKeyPolicyChecks } from './checkov';
 import type { InjectedSecrets } from './injected-secrets';
 import { REDIS_HOST_VAR, REDIS_PASSWORD_KONG_ENV_VAR, REDIS_PORT_VAR } from './kong-config/env-names';
 import type { Logging } from './logging';
@@ -118,20 +119,22 @@ export class RateLimitStore extends Construct {
     }
     this.port = RATE_LIMIT_STORE_PORT;
 
+    const keyPolicy = new DataAwsIamPolicyDocument(this, 'key-policy', {
+      statement: [
+        {
+          sid: 'AccountAdministration',
+          principals: [{ type: 'AWS', identifiers: [env.rootPrincipal] }],
+          actions: ['kms:*'],
+          resources: ['*'],
+        },
+      ],
+    });
+    skipKmsKeyPolicyChecks(keyPolicy);
     this.key = new KmsKey(this, 'key', {
       description: `Rate-limit store (ElastiCache at rest, AUTH-token secret) of ${naming.prefix}`,
       enableKeyRotation: true,
       deletionWindowInDays: props.keyDeletionWindowDays ?? 30,
-      policy: new DataAwsIamPolicyDocument(this, 'key-policy', {
-        statement: [
-          {
-            sid: 'AccountAdministration',
-            principals: [{ type: 'AWS', identifiers: [env.rootPrincipal] }],
-            actions: ['kms:*'],
-            resources: ['*'],
-          },
-        ],
-      }).json,
+      policy: keyPolicy.json,
     });
     new KmsAlias(this, 'key-alias', {
       name: `alias/${naming.name('rate-limit-store')}`,
@@ -145,6 +148,11 @@ export class RateLimitStore extends Construct {
       kmsKeyId: this.key.arn,
       recoveryWindowInDays: props.secretRecoveryWindowDays ?? 30,
     });
+    skipCheckov(
+      this.authTokenSecret,
+      'CKV2_AWS_57',
+      'Terraform owns the token: rotate by replacing it in a deploy (ElastiCache ROTATE strategy), not by a rotation Lambda',
+    );
     new SecretsmanagerSecretVersion(this, 'auth-token-value', {
       secretId: this.authTokenSecret.id,
       secretString: token.result,
@@ -199,6 +207,13 @@ export class RateLimitStore extends Construct {
         logType,
       })),
     });
+    if (!highlyAvailable) {
+      skipCheckov(
+        this.replicationGroup,
+        'CKV2_AWS_50',
+        'single node by the stage settings (rateLimiting.redisReplicas 0): no replica to fail over to',
+      );
+    }
     this.host = this.replicationGroup.primaryEndpointAddress;
 
     const read = new DataAwsIamPolicyDocument(this, 'auth-token-read', {

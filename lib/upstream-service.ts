@@ -126,7 +126,8 @@ export class UpstreamService extends Construct {
       name: `kong-gateway/${naming.stage}/llm-gateway-placeholder`,
       imageTagMutability: 'IMMUTABLE',
       imageScanningConfiguration: { scanOnPush: true },
-      encryptionConfiguration: [{ encryptionType: 'AES256' }],
+      // KMS with the AWS-managed aws/ecr key: pulls and pushes need no key grant of their own.
+      encryptionConfiguration: [{ encryptionType: 'KMS' }],
       forceDelete: props.forceDeleteRepository ?? false,
     });
     new EcrLifecyclePolicy(this, 'repository-lifecycle', {
