@@ -14,4 +14,7 @@ module.exports = {
   setupFilesAfterEnv: ['<rootDir>/__tests__/support/setup.ts'],
   modulePathIgnorePatterns: ['<rootDir>/cdktf.out/', '/dist/'],
   testTimeout: 60000,
+  // Jest defaults to cores - 1 workers: one on a 2-core CI machine. Many files wait on child
+  // processes and sockets (synth CLI, smoke tool, placeholder), so one worker per core is faster.
+  maxWorkers: '100%',
 };
