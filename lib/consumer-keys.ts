@@ -1,16 +1,14 @@
 import { Construct } from 'constructs';
 import { Fn } from 'cdktf';
-import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
-import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
 import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
 import { Password } from '@cdktf/provider-random/lib/password';
 import type { AwsEnvironment } from './aws-environment';
 import { consumerEnvStem, type ConsumerSettings } from './config/stage-settings';
-import type { ContainerSecret, InjectedSecrets } from './injected-secrets';
+import { secretsReadPolicy, type ContainerSecret, type InjectedSecrets } from './injected-secrets';
 import { skipCheckov } from './checkov';
-import { accountAdministeredKeyPolicy } from './kms-key-policy';
+import { accountAdministeredKeyPolicy, customerManagedKey } from './kms-key-policy';
 import type { Naming } from './naming';
 
 /** One consumer as {@link ConsumerKeys} needs it (a subset of the stage settings' consumer). */
@@ -95,15 +93,11 @@ export class ConsumerKeys extends Construct {
     const keyLength = props.keyLength ?? 48;
     if (keyLength < 32) throw new Error(`ConsumerKeys: keyLength must be at least 32, got ${keyLength}`);
 
-    this.key = new KmsKey(this, 'key', {
+    this.key = customerManagedKey(this, {
       description: `Consumer API key secrets of ${naming.prefix}`,
-      enableKeyRotation: true,
-      deletionWindowInDays: props.keyDeletionWindowDays ?? 30,
-      policy: accountAdministeredKeyPolicy(this, env),
-    });
-    new KmsAlias(this, 'key-alias', {
-      name: `alias/${naming.name('consumer-keys')}`,
-      targetKeyId: this.key.keyId,
+      aliasName: naming.name('consumer-keys'),
+      deletionWindowDays: props.keyDeletionWindowDays ?? 30,
+      policyJson: accountAdministeredKeyPolicy(this, env),
     });
 
     const consumers = new Map<string, ConsumerKeySecret>();
@@ -130,26 +124,11 @@ export class ConsumerKeys extends Construct {
     }
     this.consumers = consumers;
 
-    const read = new DataAwsIamPolicyDocument(this, 'read-keys', {
-      statement: [
-        {
-          sid: 'ReadConsumerKeys',
-          actions: ['secretsmanager:GetSecretValue'],
-          resources: [...consumers.values()].map((c) => c.secret.arn),
-        },
-        {
-          sid: 'DecryptConsumerKeys',
-          actions: ['kms:Decrypt'],
-          resources: [this.key.arn],
-          condition: [
-            {
-              test: 'StringEquals',
-              variable: 'kms:ViaService',
-              values: [`secretsmanager.${env.region}.amazonaws.com`],
-            },
-          ],
-        },
-      ],
+    const read = secretsReadPolicy(this, 'read-keys', {
+      subject: 'ConsumerKeys',
+      secretArns: [...consumers.values()].map((c) => c.secret.arn),
+      keyArn: this.key.arn,
+      region: env.region,
     });
     this.injectedSecrets = { containerSecrets, readPolicyJson: read.json };
   }

@@ -4,11 +4,9 @@ import * as path from 'path';
 import { Construct } from 'constructs';
 import { Fn } from 'cdktf';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
-import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { DbInstance } from '@cdktf/provider-aws/lib/db-instance';
 import { DbParameterGroup } from '@cdktf/provider-aws/lib/db-parameter-group';
 import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group';
-import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
 import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
@@ -17,8 +15,8 @@ import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-securit
 import { Password } from '@cdktf/provider-random/lib/password';
 import type { AwsEnvironment } from './aws-environment';
 import { skipCheckov } from './checkov';
-import { accountAdministeredKeyPolicy } from './kms-key-policy';
-import type { InjectedSecrets } from './injected-secrets';
+import { accountAdministeredKeyPolicy, customerManagedKey } from './kms-key-policy';
+import { secretsReadPolicy, type InjectedSecrets } from './injected-secrets';
 import type { Logging } from './logging';
 import type { Naming } from './naming';
 import type { Network } from './network';
@@ -200,15 +198,11 @@ export class KongDatabase extends Construct {
     const performanceInsights = props.performanceInsights ?? true;
     this.identifier = naming.name('db');
 
-    this.key = new KmsKey(this, 'key', {
+    this.key = customerManagedKey(this, {
       description: `Kong database storage, Performance Insights and credentials of ${naming.prefix}`,
-      enableKeyRotation: true,
-      deletionWindowInDays: props.keyDeletionWindowDays ?? 30,
-      policy: accountAdministeredKeyPolicy(this, env),
-    });
-    new KmsAlias(this, 'key-alias', {
-      name: `alias/${naming.name('database')}`,
-      targetKeyId: this.key.keyId,
+      aliasName: naming.name('database'),
+      deletionWindowDays: props.keyDeletionWindowDays ?? 30,
+      policyJson: accountAdministeredKeyPolicy(this, env),
     });
 
     this.securityGroup = new SecurityGroup(this, 'security-group', {
@@ -317,26 +311,11 @@ export class KongDatabase extends Construct {
       }),
     });
 
-    const read = new DataAwsIamPolicyDocument(this, 'read-credentials', {
-      statement: [
-        {
-          sid: 'ReadDatabaseCredentials',
-          actions: ['secretsmanager:GetSecretValue'],
-          resources: [this.secret.arn],
-        },
-        {
-          sid: 'DecryptDatabaseCredentials',
-          actions: ['kms:Decrypt'],
-          resources: [this.key.arn],
-          condition: [
-            {
-              test: 'StringEquals',
-              variable: 'kms:ViaService',
-              values: [`secretsmanager.${env.region}.amazonaws.com`],
-            },
-          ],
-        },
-      ],
+    const read = secretsReadPolicy(this, 'read-credentials', {
+      subject: 'DatabaseCredentials',
+      secretArns: [this.secret.arn],
+      keyArn: this.key.arn,
+      region: env.region,
     });
     this.injectedSecrets = {
       containerSecrets: [{ name: 'KONG_PG_PASSWORD', valueFrom: `${this.secret.arn}:password::` }],

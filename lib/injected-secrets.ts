@@ -4,6 +4,8 @@
  * execution role needs to resolve them. Implemented by the consumer keys, the database and the
  * rate-limit store; consumed by the Kong service.
  */
+import type { Construct } from 'constructs';
+import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 
 /** One ECS container `secrets` entry. */
 export interface ContainerSecret {
@@ -23,4 +25,44 @@ export interface InjectedSecrets {
    * task's execution role, never to the task role.
    */
   readonly readPolicyJson: string;
+}
+
+/** What {@link secretsReadPolicy} grants. */
+export interface SecretsReadPolicyOptions {
+  /** Names the statements (`Read<subject>`, `Decrypt<subject>`), e.g. `ConsumerKeys`. */
+  readonly subject: string;
+  /** The secrets to read: exactly these, never a wildcard. */
+  readonly secretArns: string[];
+  /** The customer-managed key the secrets are encrypted with. */
+  readonly keyArn: string;
+  /** The region whose Secrets Manager may use the key on the reader's behalf. */
+  readonly region: string;
+}
+
+/**
+ * The read grant behind {@link InjectedSecrets.readPolicyJson}: `GetSecretValue` on exactly the
+ * given secrets and `kms:Decrypt` on their key, only through Secrets Manager.
+ */
+export function secretsReadPolicy(
+  scope: Construct,
+  id: string,
+  o: SecretsReadPolicyOptions,
+): DataAwsIamPolicyDocument {
+  return new DataAwsIamPolicyDocument(scope, id, {
+    statement: [
+      { sid: `Read${o.subject}`, actions: ['secretsmanager:GetSecretValue'], resources: o.secretArns },
+      {
+        sid: `Decrypt${o.subject}`,
+        actions: ['kms:Decrypt'],
+        resources: [o.keyArn],
+        condition: [
+          {
+            test: 'StringEquals',
+            variable: 'kms:ViaService',
+            values: [`secretsmanager.${o.region}.amazonaws.com`],
+          },
+        ],
+      },
+    ],
+  });
 }

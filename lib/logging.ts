@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
+import { customerManagedKey } from './kms-key-policy';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
-import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import type { AwsEnvironment } from './aws-environment';
 import { skipCheckov, skipKmsKeyPolicyChecks } from './checkov';
@@ -91,15 +91,11 @@ export class Logging extends Construct {
 
     skipKmsKeyPolicyChecks(policy);
 
-    this.key = new KmsKey(this, 'key', {
+    this.key = customerManagedKey(this, {
       description: `CloudWatch Logs encryption for ${props.naming.prefix}`,
-      enableKeyRotation: true,
-      deletionWindowInDays: props.keyDeletionWindowDays ?? 30,
-      policy: policy.json,
-    });
-    new KmsAlias(this, 'key-alias', {
-      name: `alias/${props.naming.name('logs')}`,
-      targetKeyId: this.key.keyId,
+      aliasName: props.naming.name('logs'),
+      deletionWindowDays: props.keyDeletionWindowDays ?? 30,
+      policyJson: policy.json,
     });
   }
 

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { customerManagedKey } from './kms-key-policy';
 import type { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { CloudwatchDashboard } from '@cdktf/provider-aws/lib/cloudwatch-dashboard';
 import { CloudwatchLogMetricFilter } from '@cdktf/provider-aws/lib/cloudwatch-log-metric-filter';
@@ -12,8 +13,6 @@ import type { DbInstance } from '@cdktf/provider-aws/lib/db-instance';
 import type { EcsCluster } from '@cdktf/provider-aws/lib/ecs-cluster';
 import type { EcsService } from '@cdktf/provider-aws/lib/ecs-service';
 import type { ElasticacheReplicationGroup } from '@cdktf/provider-aws/lib/elasticache-replication-group';
-import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
-import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import type { Lb } from '@cdktf/provider-aws/lib/lb';
 import type { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
@@ -409,15 +408,12 @@ export class Observability extends Construct {
       ],
     });
     skipKmsKeyPolicyChecks(keyPolicy);
-    const key = new KmsKey(this, 'topic-key', {
+    const key = customerManagedKey(this, {
+      id: 'topic-key',
       description: `Alarm topic encryption for ${this.naming.prefix}`,
-      enableKeyRotation: true,
-      deletionWindowInDays: deletionWindowDays,
-      policy: keyPolicy.json,
-    });
-    new KmsAlias(this, 'topic-key-alias', {
-      name: `alias/${this.naming.name('alarms')}`,
-      targetKeyId: key.keyId,
+      aliasName: this.naming.name('alarms'),
+      deletionWindowDays: deletionWindowDays,
+      policyJson: keyPolicy.json,
     });
     const topic = new SnsTopic(this, 'topic', { name: this.naming.name('alarms'), kmsMasterKeyId: key.arn });
     const topicPolicy = new DataAwsIamPolicyDocument(this, 'topic-policy', {

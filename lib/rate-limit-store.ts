@@ -1,8 +1,6 @@
 import { Construct } from 'constructs';
-import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { ElasticacheReplicationGroup } from '@cdktf/provider-aws/lib/elasticache-replication-group';
 import { ElasticacheSubnetGroup } from '@cdktf/provider-aws/lib/elasticache-subnet-group';
-import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
 import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
@@ -10,8 +8,9 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Password } from '@cdktf/provider-random/lib/password';
 import type { AwsEnvironment } from './aws-environment';
-import { skipCheckov, skipKmsKeyPolicyChecks } from './checkov';
-import type { InjectedSecrets } from './injected-secrets';
+import { skipCheckov } from './checkov';
+import { accountAdministeredKeyPolicy, customerManagedKey } from './kms-key-policy';
+import { secretsReadPolicy, type InjectedSecrets } from './injected-secrets';
 import { REDIS_HOST_VAR, REDIS_PASSWORD_KONG_ENV_VAR, REDIS_PORT_VAR } from './kong-config/env-names';
 import type { Logging } from './logging';
 import type { Naming } from './naming';
@@ -119,26 +118,11 @@ export class RateLimitStore extends Construct {
     }
     this.port = RATE_LIMIT_STORE_PORT;
 
-    const keyPolicy = new DataAwsIamPolicyDocument(this, 'key-policy', {
-      statement: [
-        {
-          sid: 'AccountAdministration',
-          principals: [{ type: 'AWS', identifiers: [env.rootPrincipal] }],
-          actions: ['kms:*'],
-          resources: ['*'],
-        },
-      ],
-    });
-    skipKmsKeyPolicyChecks(keyPolicy);
-    this.key = new KmsKey(this, 'key', {
+    this.key = customerManagedKey(this, {
       description: `Rate-limit store (ElastiCache at rest, AUTH-token secret) of ${naming.prefix}`,
-      enableKeyRotation: true,
-      deletionWindowInDays: props.keyDeletionWindowDays ?? 30,
-      policy: keyPolicy.json,
-    });
-    new KmsAlias(this, 'key-alias', {
-      name: `alias/${naming.name('rate-limit-store')}`,
-      targetKeyId: this.key.keyId,
+      aliasName: naming.name('rate-limit-store'),
+      deletionWindowDays: props.keyDeletionWindowDays ?? 30,
+      policyJson: accountAdministeredKeyPolicy(this, env),
     });
 
     const token = new Password(this, 'auth-token', { length: AUTH_TOKEN_LENGTH, special: false });
@@ -216,26 +200,11 @@ export class RateLimitStore extends Construct {
     }
     this.host = this.replicationGroup.primaryEndpointAddress;
 
-    const read = new DataAwsIamPolicyDocument(this, 'auth-token-read', {
-      statement: [
-        {
-          sid: 'ReadRateLimitStoreAuthToken',
-          actions: ['secretsmanager:GetSecretValue'],
-          resources: [this.authTokenSecret.arn],
-        },
-        {
-          sid: 'DecryptRateLimitStoreAuthToken',
-          actions: ['kms:Decrypt'],
-          resources: [this.key.arn],
-          condition: [
-            {
-              test: 'StringEquals',
-              variable: 'kms:ViaService',
-              values: [`secretsmanager.${env.region}.amazonaws.com`],
-            },
-          ],
-        },
-      ],
+    const read = secretsReadPolicy(this, 'auth-token-read', {
+      subject: 'RateLimitStoreAuthToken',
+      secretArns: [this.authTokenSecret.arn],
+      keyArn: this.key.arn,
+      region: env.region,
     });
     this.injectedSecrets = {
       containerSecrets: [{ name: REDIS_PASSWORD_KONG_ENV_VAR, valueFrom: this.authTokenSecret.arn }],
