@@ -1,18 +1,13 @@
 import { ComputePlatform } from '../lib/compute-platform';
-import { Network } from '../lib/network';
-import { synthConstruct } from './support/synth';
+import { synthConstruct, testNetwork } from './support/synth';
 
 function synthPlatform(containerInsights?: boolean) {
   let platform: ComputePlatform | undefined;
   const synth = synthConstruct(({ stack, naming, environment, logging }) => {
-    const network = new Network(stack, 'network', {
-      naming,
-      environment,
-      logging,
-      cidr: '10.1.0.0/16',
-      azCount: 2,
-      flowLogRetentionDays: 7,
-    });
+    const network = testNetwork(
+      { stack: stack, naming, environment, logging },
+      { cidr: '10.1.0.0/16', azCount: 2, flowLogRetentionDays: 7 },
+    );
     platform = new ComputePlatform(stack, 'platform', {
       naming,
       network,

@@ -11,7 +11,6 @@ import {
   validateCaBundle,
   type KongDatabaseProps,
 } from '../lib/database';
-import { Network } from '../lib/network';
 import {
   policyDocument,
   rawStageSettings,
@@ -20,6 +19,7 @@ import {
   synthGateway,
   testStage,
   type Json,
+  testNetwork,
 } from './support/synth';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
@@ -349,15 +349,10 @@ describe('KongDatabase TLS inputs are checked', () => {
 describe('KongDatabase.allowFrom', () => {
   let database: KongDatabase | undefined;
   const synth = synthConstruct(({ stack, naming, environment, logging }) => {
-    const network = new Network(stack, 'network', {
-      naming,
-      environment,
-      logging,
-      cidr: '10.40.0.0/16',
-      azCount: 2,
-      natGateways: 'single',
-      flowLogRetentionDays: 7,
-    });
+    const network = testNetwork(
+      { stack: stack, naming, environment, logging },
+      { cidr: '10.40.0.0/16', azCount: 2, natGateways: 'single', flowLogRetentionDays: 7 },
+    );
     database = new KongDatabase(stack, 'database', {
       naming,
       environment,
@@ -395,15 +390,10 @@ describe('KongDatabase.allowFrom', () => {
 describe('KongDatabase input checks', () => {
   function build(overrides: Partial<KongDatabaseProps>): void {
     synthConstruct(({ stack, naming, environment, logging }) => {
-      const network = new Network(stack, 'network', {
-        naming,
-        environment,
-        logging,
-        cidr: '10.40.0.0/16',
-        azCount: 2,
-        natGateways: 'single',
-        flowLogRetentionDays: 7,
-      });
+      const network = testNetwork(
+        { stack: stack, naming, environment, logging },
+        { cidr: '10.40.0.0/16', azCount: 2, natGateways: 'single', flowLogRetentionDays: 7 },
+      );
       new KongDatabase(stack, 'database', {
         naming,
         environment,
@@ -428,15 +418,10 @@ describe('KongDatabase input checks', () => {
   it('defaults to the production-grade settings', () => {
     let db: Json;
     synthConstruct(({ stack, naming, environment, logging }) => {
-      const network = new Network(stack, 'network', {
-        naming,
-        environment,
-        logging,
-        cidr: '10.40.0.0/16',
-        azCount: 2,
-        natGateways: 'single',
-        flowLogRetentionDays: 7,
-      });
+      const network = testNetwork(
+        { stack: stack, naming, environment, logging },
+        { cidr: '10.40.0.0/16', azCount: 2, natGateways: 'single', flowLogRetentionDays: 7 },
+      );
       new KongDatabase(stack, 'database', {
         naming,
         environment,

@@ -12,7 +12,6 @@ import {
   resolveImage,
 } from '../lib/kong-task';
 import { LoadBalancer } from '../lib/load-balancer';
-import { Network } from '../lib/network';
 import { stackPolicy } from './support/policy';
 import { consumerEnvStem } from '../lib/config/stage-settings';
 import { renderKongConfig } from '../lib/kong-config/render';
@@ -23,6 +22,7 @@ import {
   testStage,
   type Json,
   type SynthesizedStack,
+  testNetwork,
 } from './support/synth';
 
 /** Fake secrets shaped like the real owners' (database, consumer keys, rate-limit store). */
@@ -88,14 +88,10 @@ function buildKong(
   const settings = testStage(stageName).settings;
   let kong: KongService | undefined;
   const synth = synthConstruct(({ stack, naming, environment, logging }) => {
-    const network = new Network(stack, 'network', {
-      naming,
-      environment,
-      logging,
-      cidr: settings.network.vpcCidr,
-      azCount: settings.network.azCount,
-      flowLogRetentionDays: 7,
-    });
+    const network = testNetwork(
+      { stack: stack, naming, environment, logging },
+      { cidr: settings.network.vpcCidr, azCount: settings.network.azCount, flowLogRetentionDays: 7 },
+    );
     const platform = new ComputePlatform(stack, 'platform', { naming, network });
     const loadBalancer = new LoadBalancer(stack, 'load-balancer', {
       naming,
@@ -484,14 +480,10 @@ describe('KongService connections to its dependencies', () => {
   it('creates one egress rule and one peer ingress rule per connectTo call', () => {
     const settings = testStage('dev').settings;
     const synthWithPeer = synthConstruct(({ stack, naming, environment, logging }) => {
-      const network = new Network(stack, 'network', {
-        naming,
-        environment,
-        logging,
-        cidr: settings.network.vpcCidr,
-        azCount: 2,
-        flowLogRetentionDays: 7,
-      });
+      const network = testNetwork(
+        { stack: stack, naming, environment, logging },
+        { cidr: settings.network.vpcCidr, azCount: 2, flowLogRetentionDays: 7 },
+      );
       const platform = new ComputePlatform(stack, 'platform', { naming, network });
       const loadBalancer = new LoadBalancer(stack, 'load-balancer', {
         naming,

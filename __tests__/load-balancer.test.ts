@@ -1,7 +1,6 @@
 import { TerraformOutput } from 'cdktf';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { LoadBalancer, TLS_POLICY, type LoadBalancerProps } from '../lib/load-balancer';
-import { Network } from '../lib/network';
 import {
   STAGE_NAMES,
   synthConstruct,
@@ -9,6 +8,7 @@ import {
   testStage,
   type Json,
   type SynthesizedStack,
+  testNetwork,
 } from './support/synth';
 
 const DOMAIN = { name: 'gateway.example.com', hostedZoneId: 'Z0123456789EXAMPLE' };
@@ -18,14 +18,10 @@ function synthLoadBalancer(
 ): { synth: SynthesizedStack; lb: LoadBalancer } {
   let lb: LoadBalancer | undefined;
   const synth = synthConstruct(({ stack, naming, environment, logging }) => {
-    const network = new Network(stack, 'network', {
-      naming,
-      environment,
-      logging,
-      cidr: '10.1.0.0/16',
-      azCount: 2,
-      flowLogRetentionDays: 7,
-    });
+    const network = testNetwork(
+      { stack: stack, naming, environment, logging },
+      { cidr: '10.1.0.0/16', azCount: 2, flowLogRetentionDays: 7 },
+    );
     lb = new LoadBalancer(stack, 'load-balancer', { naming, environment, network, ...extra });
     const targets = new SecurityGroup(stack, 'targets', { name: 'targets', vpcId: network.vpc.id });
     lb.allowEgressTo(targets, 8000, 'proxy');

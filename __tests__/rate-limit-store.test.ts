@@ -1,6 +1,5 @@
 import { TerraformLocal } from 'cdktf';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
-import { Network } from '../lib/network';
 import {
   AUTH_TOKEN_LENGTH,
   RATE_LIMIT_STORE_PORT,
@@ -9,7 +8,14 @@ import {
 } from '../lib/rate-limit-store';
 import { checkovSkips } from '../lib/checkov';
 import { Naming } from '../lib/naming';
-import { synthConstruct, synthStage, testStage, type Json, type SynthesizedStack } from './support/synth';
+import {
+  synthConstruct,
+  synthStage,
+  testStage,
+  type Json,
+  type SynthesizedStack,
+  testNetwork,
+} from './support/synth';
 
 interface Built {
   synth: SynthesizedStack;
@@ -22,14 +28,10 @@ interface Built {
 function build(overrides: Partial<RateLimitStoreProps> = {}, stageName = 'test'): Built {
   let store: RateLimitStore | undefined;
   const synth = synthConstruct(({ stack, naming, environment, logging }) => {
-    const network = new Network(stack, 'network', {
-      naming,
-      environment,
-      logging,
-      cidr: '10.40.0.0/16',
-      azCount: 3,
-      flowLogRetentionDays: 30,
-    });
+    const network = testNetwork(
+      { stack: stack, naming, environment, logging },
+      { cidr: '10.40.0.0/16', azCount: 3, flowLogRetentionDays: 30 },
+    );
     store = new RateLimitStore(stack, 'rate-limit-store', {
       naming,
       environment,

@@ -1,13 +1,12 @@
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { ComputePlatform } from '../lib/compute-platform';
-import { Network } from '../lib/network';
 import { UpstreamService, type UpstreamServiceProps } from '../lib/upstream-service';
 import {
   logGroupsHaveRetention,
   nothingGetsPublicAddresses,
   onlyLoadBalancerIsWorldReachable,
 } from './support/policy';
-import { synthConstruct, type Json, type SynthesizedStack } from './support/synth';
+import { synthConstruct, type Json, type SynthesizedStack, testNetwork } from './support/synth';
 
 type Overrides = Partial<
   Omit<UpstreamServiceProps, 'naming' | 'environment' | 'logging' | 'network' | 'platform'>
@@ -20,14 +19,10 @@ function synthUpstream(
 ): { synth: SynthesizedStack; upstream: UpstreamService } {
   let upstream: UpstreamService | undefined;
   const synth = synthConstruct(({ stack, naming, environment, logging }) => {
-    const network = new Network(stack, 'network', {
-      naming,
-      environment,
-      logging,
-      cidr: '10.1.0.0/16',
-      azCount: 2,
-      flowLogRetentionDays: 7,
-    });
+    const network = testNetwork(
+      { stack: stack, naming, environment, logging },
+      { cidr: '10.1.0.0/16', azCount: 2, flowLogRetentionDays: 7 },
+    );
     const platform = new ComputePlatform(stack, 'platform', { naming, network });
     upstream = new UpstreamService(stack, 'upstream', {
       naming,

@@ -1,18 +1,13 @@
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
-import { Network } from '../lib/network';
 import { DEFAULT_INTERFACE_ENDPOINTS, VpcEndpoints } from '../lib/vpc-endpoints';
-import { synthConstruct, synthStage, testStage } from './support/synth';
+import { synthConstruct, synthStage, testStage, testNetwork } from './support/synth';
 
 describe('VpcEndpoints', () => {
   const synth = synthConstruct(({ stack, naming, environment, logging }) => {
-    const network = new Network(stack, 'network', {
-      naming,
-      environment,
-      logging,
-      cidr: '10.1.0.0/16',
-      azCount: 3,
-      flowLogRetentionDays: 7,
-    });
+    const network = testNetwork(
+      { stack: stack, naming, environment, logging },
+      { cidr: '10.1.0.0/16', azCount: 3, flowLogRetentionDays: 7 },
+    );
     const endpoints = new VpcEndpoints(stack, 'endpoints', { naming, environment, network });
     const tasks = new SecurityGroup(stack, 'tasks', { name: 'tasks', vpcId: network.vpc.id });
     endpoints.allowFrom(tasks, 'Kong tasks');

@@ -13,6 +13,7 @@ import { validateStageSettings, type Stage } from '../../lib/config/load';
 import { GatewayStack } from '../../lib/gateway-stack';
 import { Logging } from '../../lib/logging';
 import { Naming } from '../../lib/naming';
+import { Network, type NetworkProps } from '../../lib/network';
 import { stackName } from '../../lib/naming';
 
 /** The repository's config directory. */
@@ -185,4 +186,22 @@ export function synthConstruct(
 /** Synthesizes an arbitrary scope (for deliberately broken stacks in policy tests). */
 export function synthScope(build: (scope: Construct) => void): SynthesizedStack {
   return new SynthesizedStack(JSON.parse(Testing.synthScope(build)));
+}
+
+/** Network options tests vary; the rest is fixed. */
+export type TestNetworkOptions = Partial<
+  Pick<NetworkProps, 'cidr' | 'azCount' | 'natGateways' | 'flowLogRetentionDays'>
+>;
+
+/** A `Network` (construct ID `network`) for constructs that need one, in a {@link synthConstruct} stack. */
+export function testNetwork(ctx: ConstructTestContext, o: TestNetworkOptions = {}): Network {
+  return new Network(ctx.stack, 'network', {
+    naming: ctx.naming,
+    environment: ctx.environment,
+    logging: ctx.logging,
+    cidr: o.cidr ?? '10.1.0.0/16',
+    azCount: o.azCount ?? 2,
+    flowLogRetentionDays: o.flowLogRetentionDays ?? 7,
+    ...(o.natGateways ? { natGateways: o.natGateways } : {}),
+  });
 }
