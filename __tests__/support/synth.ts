@@ -9,7 +9,7 @@ import type { Construct } from 'constructs';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { RandomProvider } from '@cdktf/provider-random/lib/provider';
 import { AwsEnvironment } from '../../lib/aws-environment';
-import { validateStageSettings, type Stage } from '../../lib/config/load';
+import { StageSettingsError, validateStageSettings, type Stage } from '../../lib/config/load';
 import { GatewayStack } from '../../lib/gateway-stack';
 import { Logging } from '../../lib/logging';
 import { Naming } from '../../lib/naming';
@@ -204,4 +204,18 @@ export function testNetwork(ctx: ConstructTestContext, o: TestNetworkOptions = {
     flowLogRetentionDays: o.flowLogRetentionDays ?? 7,
     ...(o.natGateways ? { natGateways: o.natGateways } : {}),
   });
+}
+
+/**
+ * The problems the loader reports for a settings change, one per line entry; fails the test when
+ * the change is accepted.
+ */
+export function settingsProblems(stage: string, mutate: (raw: Json) => void): string[] {
+  try {
+    testStage(stage, mutate);
+  } catch (err) {
+    if (err instanceof StageSettingsError) return [...err.problems];
+    throw err;
+  }
+  throw new Error('expected the settings to be rejected, but they were accepted');
 }
