@@ -5,7 +5,8 @@ import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-sec
 import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
 import { Password } from '@cdktf/provider-random/lib/password';
 import type { AwsEnvironment } from './aws-environment';
-import { consumerEnvStem, type ConsumerSettings } from './config/stage-settings';
+import type { ConsumerSettings } from './config/stage-settings';
+import { consumerKeyVar, consumerPreviousKeyVar } from './kong-config/env-names';
 import { secretsReadPolicy, type ContainerSecret, type InjectedSecrets } from './injected-secrets';
 import { skipCheckov } from './checkov';
 import { accountAdministeredKeyPolicy, customerManagedKey } from './kms-key-policy';
@@ -182,13 +183,13 @@ export class ConsumerKeys extends Construct {
       ),
     });
 
-    const stem = consumerEnvStem(spec.name);
     return {
       consumer: spec.name,
       secret,
       secretName,
-      keyVariable: `DECK_CONSUMER_${stem}_KEY`,
-      previousKeyVariable: `DECK_CONSUMER_${stem}_PREVIOUS_KEY`,
+      // The same names the decK file references: one definition for both sides of the contract.
+      keyVariable: consumerKeyVar(spec.name),
+      previousKeyVariable: consumerPreviousKeyVar(spec.name),
       rotating: spec.rotating,
     };
   }
