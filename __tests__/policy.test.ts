@@ -128,7 +128,7 @@ describe('each policy rule rejects a deliberately broken stack', () => {
     ]);
   });
 
-  it('flags literal passwords and secret values, and secrets in a container environment', () => {
+  it('flags literal passwords and secret values; secrets in a container environment fall to their own rule', () => {
     const broken = synthScope((scope) => {
       new AwsProvider(scope, 'aws', { region: 'eu-west-1' });
       new DbInstance(scope, 'db', {
@@ -167,9 +167,11 @@ describe('each policy rule rejects a deliberately broken stack', () => {
       'aws_db_instance.db.password is a literal, not a reference to a generated value',
       'aws_secretsmanager_secret_version.encoded-literal.secret_string is a literal, not a reference to a generated value',
       'aws_secretsmanager_secret_version.typed-key.secret_string is a literal, not a reference to a generated value',
-      'aws_ecs_task_definition.opaque container_definitions is not JSON the policy can inspect (build it with JSON.stringify)',
-      'aws_ecs_task_definition.task container "deck" sets DECK_CONSUMER_ACME_KEY in environment; use secrets',
-      'aws_ecs_task_definition.task container "deck" sets KONG_PG_PASSWORD in environment; use secrets',
+    ]);
+    expect(noSecretsInContainerEnvironment.check(broken)).toEqual([
+      'aws_ecs_task_definition.opaque has container_definitions that are not plain JSON (build them with JSON.stringify so policy can read them)',
+      'aws_ecs_task_definition.task container "deck" sets DECK_CONSUMER_ACME_KEY in its environment; inject it through "secrets"',
+      'aws_ecs_task_definition.task container "deck" sets KONG_PG_PASSWORD in its environment; inject it through "secrets"',
     ]);
   });
 

@@ -161,9 +161,6 @@ const SECRET_FIELDS: Readonly<Record<string, readonly string[]>> = {
   aws_ssm_parameter: ['value', 'value_wo'],
 };
 
-/** Environment variable names that announce a secret; they belong in ECS `secrets`. */
-const SECRET_VARIABLE = /(PASSWORD|PASSWD|SECRET|TOKEN|APIKEY|API_KEY|_KEY)$/i;
-
 /** Every `(path, string)` in a JSON value, depth first. */
 function strings(value: Json, where: string): { where: string; text: string }[] {
   if (typeof value === 'string') return [{ where, text: value }];
@@ -185,8 +182,8 @@ function isExpressionWithoutLongLiterals(text: string): boolean {
 }
 
 export const noLiteralSecrets: PolicyRule = {
-  name: 'no password, token or key is a literal, and no container gets one as plain environment',
-  why: 'a literal secret lives in the repository and in every synthesized plan; ECS `environment` shows in the console and the API',
+  name: 'no password, token or key is a literal',
+  why: 'a literal secret lives in the repository and in every synthesized plan (secrets in a container environment: noSecretsInContainerEnvironment)',
   check(stack) {
     const problems: string[] = [];
     for (const [type, fields] of Object.entries(SECRET_FIELDS)) {
@@ -196,27 +193,6 @@ export const noLiteralSecrets: PolicyRule = {
           if (v === undefined) continue;
           if (typeof v !== 'string' || !isExpressionWithoutLongLiterals(v)) {
             problems.push(`${type}.${r.name}.${field} is a literal, not a reference to a generated value`);
-          }
-        }
-      }
-    }
-    for (const r of stack.resources('aws_ecs_task_definition')) {
-      const raw = r.values.container_definitions;
-      let containers: Json[];
-      try {
-        containers = typeof raw === 'string' ? JSON.parse(raw) : (raw ?? []);
-      } catch {
-        problems.push(
-          `aws_ecs_task_definition.${r.name} container_definitions is not JSON the policy can inspect (build it with JSON.stringify)`,
-        );
-        continue;
-      }
-      for (const c of containers) {
-        for (const e of (c.environment ?? []) as Json[]) {
-          if (SECRET_VARIABLE.test(String(e.name))) {
-            problems.push(
-              `aws_ecs_task_definition.${r.name} container "${c.name}" sets ${e.name} in environment; use secrets`,
-            );
           }
         }
       }
