@@ -10,7 +10,7 @@ import { consumerKeyVar, consumerPreviousKeyVar } from './kong-config/env-names'
 import { secretsReadPolicy, type ContainerSecret, type InjectedSecrets } from './injected-secrets';
 import { skipCheckov } from './checkov';
 import { accountAdministeredKeyPolicy, customerManagedKey } from './kms-key-policy';
-import type { Naming } from './naming';
+import { consumerSecretName, type Naming } from './naming';
 
 /** One consumer as {@link ConsumerKeys} needs it (a subset of the stage settings' consumer). */
 export type ConsumerKeySpec = Pick<ConsumerSettings, 'name' | 'keyVersion' | 'rotating'>;
@@ -164,7 +164,7 @@ export class ConsumerKeys extends Construct {
     const current = slots[spec.keyVersion % 2]!;
     const previous = slots[(spec.keyVersion + 1) % 2]!;
 
-    const secretName = `kong-gateway/${naming.stage}/consumers/${spec.name}`;
+    const secretName = consumerSecretName(naming.stage, spec.name);
     const secret = new SecretsmanagerSecret(scope, 'secret', {
       name: secretName,
       description: `API key of the Kong consumer "${spec.name}" (${naming.prefix}): {"current"} plus {"previous"} while rotating`,

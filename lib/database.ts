@@ -289,7 +289,7 @@ export class KongDatabase extends Construct {
     this.explainScanFindings(props);
 
     this.secret = new SecretsmanagerSecret(this, 'credentials', {
-      name: `kong-gateway/${naming.stage}/database/master`,
+      name: naming.scoped('database/master'),
       description: `Master credentials of the Kong database of ${naming.prefix}`,
       kmsKeyId: this.key.arn,
       recoveryWindowInDays: props.secretRecoveryWindowDays ?? 30,

@@ -15,7 +15,7 @@ import { KongService } from './kong-service';
 import { LoadBalancer } from './load-balancer';
 import { skipCheckov } from './checkov';
 import { Logging } from './logging';
-import { Naming } from './naming';
+import { Naming, stackName } from './naming';
 import { Network } from './network';
 import { Observability } from './observability';
 import { RateLimitStore } from './rate-limit-store';
@@ -344,7 +344,7 @@ export function configureBackend(
   backend: StageSettings['backend'],
 ): void {
   if (backend.type === 'local') {
-    new LocalBackend(stack, { path: backend.path ?? `terraform.kong-gateway-${stageName}.tfstate` });
+    new LocalBackend(stack, { path: backend.path ?? `terraform.${stackName(stageName)}.tfstate` });
     return;
   }
   const s3 = new S3Backend(stack, {

@@ -8,6 +8,11 @@ export function stackName(stage: string): string {
   return `kong-gateway-${stage}`;
 }
 
+/** `kong-gateway/<stage>/consumers/<consumer>`: the contract's name of a consumer's key secret. */
+export function consumerSecretName(stage: string, consumer: string): string {
+  return `kong-gateway/${stage}/consumers/${consumer}`;
+}
+
 /** Naming helpers bound to one stage. */
 export class Naming {
   /** Long prefix for resources whose names allow it: `kong-gateway-<stage>`. */
@@ -33,6 +38,11 @@ export class Naming {
     const name = `${this.shortPrefix}-${suffix}`;
     if (name.length > 32) throw new Error(`"${name}" is longer than 32 characters; use a shorter suffix`);
     return name;
+  }
+
+  /** `kong-gateway/<stage>/<suffix>`, for secrets, ECR repositories and metric namespaces. */
+  scoped(suffix: string): string {
+    return `kong-gateway/${this.stage}/${suffix}`;
   }
 
   /** `/kong-gateway/<stage>/<suffix>`, for log groups and SSM parameters. */

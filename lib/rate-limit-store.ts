@@ -127,7 +127,7 @@ export class RateLimitStore extends Construct {
 
     const token = new Password(this, 'auth-token', { length: AUTH_TOKEN_LENGTH, special: false });
     this.authTokenSecret = new SecretsmanagerSecret(this, 'auth-token-secret', {
-      name: `kong-gateway/${naming.stage}/rate-limit-store/auth-token`,
+      name: naming.scoped('rate-limit-store/auth-token'),
       description: 'AUTH token of the rate-limit store (Kong reads it as RATE_LIMIT_REDIS_PASSWORD)',
       kmsKeyId: this.key.arn,
       recoveryWindowInDays: props.secretRecoveryWindowDays ?? 30,

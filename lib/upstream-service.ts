@@ -123,7 +123,7 @@ export class UpstreamService extends Construct {
     const stopTimeoutSeconds = props.stopTimeoutSeconds ?? 30;
 
     this.repository = new EcrRepository(this, 'repository', {
-      name: `kong-gateway/${naming.stage}/llm-gateway-placeholder`,
+      name: naming.scoped('llm-gateway-placeholder'),
       imageTagMutability: 'IMMUTABLE',
       imageScanningConfiguration: { scanOnPush: true },
       // KMS with the AWS-managed aws/ecr key: pulls and pushes need no key grant of their own.

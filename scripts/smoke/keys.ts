@@ -6,6 +6,7 @@
 import { spawnSync } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
+import { consumerSecretName } from '../../lib/naming';
 
 /** The key could not be obtained; the message says from where and what to do. */
 export class KeySourceError extends Error {
@@ -71,7 +72,7 @@ export interface SecretsManagerSource {
 
 /** The secret's name, as the contracts fix it. */
 export function secretId(stage: string, consumer: string): string {
-  return `kong-gateway/${stage}/consumers/${consumer}`;
+  return consumerSecretName(stage, consumer);
 }
 
 /**
