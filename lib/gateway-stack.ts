@@ -6,7 +6,7 @@ import { RandomProvider } from '@cdktf/provider-random/lib/provider';
 import { AwsEnvironment } from './aws-environment';
 import { ComputePlatform } from './compute-platform';
 import { StageSettingsError, type Stage } from './config/load';
-import type { StageSettings } from './config/stage-settings';
+import { SMOKE_CONSUMER, type StageSettings } from './config/stage-settings';
 import { ConsumerKeys } from './consumer-keys';
 import { EdgeProtection } from './edge-protection';
 import { KongDatabase, readCaBundle } from './database';
@@ -15,7 +15,7 @@ import { KongService } from './kong-service';
 import { LoadBalancer } from './load-balancer';
 import { skipCheckov } from './checkov';
 import { Logging } from './logging';
-import { Naming, stackName } from './naming';
+import { consumerSecretName, Naming, stackName } from './naming';
 import { Network } from './network';
 import { Observability } from './observability';
 import { RateLimitStore } from './rate-limit-store';
@@ -85,11 +85,13 @@ export class GatewayStack extends TerraformStack {
 
     this.environment = new AwsEnvironment(this, 'environment', { region: settings.region });
     const production = settings.profile === 'production';
+    // A production key waits the longest before deletion; a disposable stage's keys go quickly.
+    const keyDeletionWindowDays = production ? 30 : 7;
     this.logging = new Logging(this, 'logging', {
       environment: this.environment,
       naming: this.naming,
       defaultRetentionDays: settings.logRetentionDays,
-      keyDeletionWindowDays: production ? 30 : 7,
+      keyDeletionWindowDays,
       // Only a development stage may keep logs for less than a year without failing the scan.
       ...(production
         ? {}
@@ -124,7 +126,7 @@ export class GatewayStack extends TerraformStack {
       performanceInsights: db.performanceInsights,
       passwordVersion: db.passwordVersion,
       secretRecoveryWindowDays: settings.consumerSecrets.recoveryWindowDays,
-      keyDeletionWindowDays: production ? 30 : 7,
+      keyDeletionWindowDays,
       verifyTls: db.tls.verify,
       ...(db.tls.verify && db.tls.caBundleFile
         ? { caBundlePem: caBundleOf(stage, props.repositoryRoot ?? REPOSITORY_ROOT, db.tls.caBundleFile) }
@@ -142,7 +144,7 @@ export class GatewayStack extends TerraformStack {
       environment: this.environment,
       consumers: settings.consumers,
       recoveryWindowDays: settings.consumerSecrets.recoveryWindowDays,
-      keyDeletionWindowDays: production ? 30 : 7,
+      keyDeletionWindowDays,
     });
 
     if (settings.rateLimiting.policy === 'redis') {
@@ -154,7 +156,7 @@ export class GatewayStack extends TerraformStack {
         nodeType: settings.rateLimiting.redisNodeType,
         replicas: settings.rateLimiting.redisReplicas,
         secretRecoveryWindowDays: settings.consumerSecrets.recoveryWindowDays,
-        keyDeletionWindowDays: production ? 30 : 7,
+        keyDeletionWindowDays,
       });
     }
 
@@ -264,7 +266,7 @@ export class GatewayStack extends TerraformStack {
           }
         : {}),
       ...(this.edgeProtection ? { edge: this.edgeProtection } : {}),
-      keyDeletionWindowDays: production ? 30 : 7,
+      keyDeletionWindowDays,
     });
 
     this.createKongOutputs(stage);
@@ -310,7 +312,7 @@ export class GatewayStack extends TerraformStack {
         "Prints the smoke consumer's key from Secrets Manager (needs secretsmanager:GetSecretValue)",
       value:
         `aws secretsmanager get-secret-value --region ${stage.settings.region} ` +
-        `--secret-id kong-gateway/${stage.name}/consumers/smoke --query SecretString --output text | jq -r .current`,
+        `--secret-id ${consumerSecretName(stage.name, SMOKE_CONSUMER)} --query SecretString --output text | jq -r .current`,
     });
     new TerraformOutput(this, 'curl_example', {
       description: 'A request through the gateway; set KEY to a consumer key first',
