@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { stageSettingsJsonSchema } from '../lib/config/json-schema';
+import { stageSettingsJsonSchema } from '../lib/settings/json-schema';
 
 const target = path.join(__dirname, '..', 'config', 'schema.json');
 fs.writeFileSync(target, stageSettingsJsonSchema());

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds actionlint (the GitHub workflow linter) from the Go module proxy into .tools/bin
-# (git-ignored), once per version. __tests__/workflows.test.ts runs it over .github/workflows/.
+# (git-ignored), once per version. __tests__/ci/workflows.test.ts runs it over .github/workflows/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 version=v1.7.12

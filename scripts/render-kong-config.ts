@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadStages } from '../lib/config/load';
+import { loadStages } from '../lib/settings/load';
 import { renderKongConfig } from '../lib/kong-config/render';
 
 const root = path.join(__dirname, '..');

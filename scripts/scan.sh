@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # npm run scan: synthesize every stage, run Checkov over each stack's cdk.tf.json, and fail unless
 # every stack was read (resources checked > 0) and every failed check is fixed or skipped on its
-# resource with a reason (lib/checkov.ts). Installs the pinned Checkov into a virtualenv if needed.
+# resource with a reason (lib/policy/checkov.ts). Installs the pinned Checkov into a virtualenv if needed.
 #
 #   CHECKOV_VENV=<dir>   virtualenv to use or create (default .venv-checkov, git-ignored)
 #   STAGES=dev           scan only some stages (as for synth)

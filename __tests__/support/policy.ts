@@ -1,7 +1,7 @@
 /**
  * Stack-wide policy rules over synthesized Terraform JSON. Each rule returns the violations it
  * finds (empty = compliant), one human-readable line each, so a failing test says what to fix.
- * `__tests__/policy.test.ts` runs every rule against every stage and proves each one can fail on a
+ * `__tests__/policy/policy.test.ts` runs every rule against every stage and proves each one can fail on a
  * deliberately broken stack.
  */
 import type { Json, SynthesizedStack } from './synth';

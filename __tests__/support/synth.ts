@@ -8,13 +8,13 @@ import { DefaultTokenResolver, StringConcat, Testing, TerraformStack, Tokenizati
 import type { Construct } from 'constructs';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { RandomProvider } from '@cdktf/provider-random/lib/provider';
-import { AwsEnvironment } from '../../lib/aws-environment';
-import { StageSettingsError, validateStageSettings, type Stage } from '../../lib/config/load';
-import { GatewayStack } from '../../lib/gateway-stack';
-import { Logging } from '../../lib/logging';
-import { Naming } from '../../lib/naming';
-import { Network, type NetworkProps } from '../../lib/network';
-import { stackName } from '../../lib/naming';
+import { AwsEnvironment } from '../../lib/constructs/shared/aws-environment';
+import { StageSettingsError, validateStageSettings, type Stage } from '../../lib/settings/load';
+import { GatewayStack } from '../../lib/stacks/gateway-stack';
+import { Logging } from '../../lib/constructs/logging/logging';
+import { Naming } from '../../lib/contracts/naming';
+import { Network, type NetworkProps } from '../../lib/constructs/network/network';
+import { stackName } from '../../lib/contracts/naming';
 
 /** The repository's config directory. */
 export const CONFIG_DIR = path.join(__dirname, '..', '..', 'config');

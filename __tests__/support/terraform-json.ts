@@ -1,6 +1,6 @@
 /**
  * The stack's Terraform JSON as `cdktf synth` writes it, `"//"` comment fields included
- * (`Testing.synth` strips them, and Checkov skips live there: lib/checkov.ts).
+ * (`Testing.synth` strips them, and Checkov skips live there: lib/policy/checkov.ts).
  */
 import { Testing, type TerraformStack } from 'cdktf';
 import type { Json } from './synth';

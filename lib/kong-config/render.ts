@@ -6,8 +6,8 @@
  * a test fails when those files drift from this generator. What each choice means for clients is
  * in infra/kong/README.md; why, in docs/adr/0007 (rate limiting) and 0008 (Bearer tokens).
  */
-import type { Stage } from '../config/load';
-import type { ConsumerLimits, ConsumerSettings, StageSettings } from '../config/stage-settings';
+import type { Stage } from '../settings/load';
+import type { ConsumerLimits, ConsumerSettings, StageSettings } from '../settings/stage-settings';
 import { envInt, envString, serializeWithEnvRefs, type DeckEnvRef } from './deck-env';
 import {
   LLM_UPSTREAM_HOST_VAR,
@@ -17,7 +17,7 @@ import {
   REDIS_PORT_VAR,
   consumerKeyVar,
   consumerPreviousKeyVar,
-} from './env-names';
+} from '../contracts/deck-env-names';
 
 /** The decK service of the internal LLM gateway. */
 export const LLM_SERVICE_NAME = 'llm-gateway';

@@ -15,8 +15,8 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { loadStage } from '../../lib/config/load';
-import { consumerEnvStem, type ConsumerSettings } from '../../lib/config/stage-settings';
+import { loadStage } from '../../lib/settings/load';
+import { consumerEnvStem, type ConsumerSettings } from '../../lib/settings/stage-settings';
 import { keyFromSecretsManagerField, parseEnvFile } from '../smoke/keys';
 
 export const ROOT = path.join(__dirname, '..', '..');

@@ -11,10 +11,10 @@ import { spawnSync, type SpawnSyncReturns } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
-import { loadStage, type Stage } from '../../lib/config/load';
-import { consumerEnvStem, SMOKE_CONSUMER } from '../../lib/config/stage-settings';
+import { loadStage, type Stage } from '../../lib/settings/load';
+import { consumerEnvStem, SMOKE_CONSUMER } from '../../lib/settings/stage-settings';
 import { renderKongConfig } from '../../lib/kong-config/render';
-import { nginxClientMaxBodySize, workerProcesses } from '../../lib/kong-task';
+import { nginxClientMaxBodySize, workerProcesses } from '../../lib/constructs/kong/kong-containers';
 import { KEYS_FILE, LOCAL_STAGE, ROOT, writeLocalSecrets } from './keys';
 
 export const COMPOSE_FILE = path.join(ROOT, 'infra', 'local', 'docker-compose.yml');

@@ -1,6 +1,6 @@
 /**
  * Judges one stack's Checkov report against the stack's synthesized Terraform JSON: which failures
- * are skipped by a reasoned resource-level skip (`lib/checkov.ts`), which remain, and whether
+ * are skipped by a reasoned resource-level skip (`lib/policy/checkov.ts`), which remain, and whether
  * Checkov read the stack at all. Pure functions; `scripts/scan/report.ts` does the I/O.
  */
 

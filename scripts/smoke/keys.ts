@@ -6,7 +6,7 @@
 import { spawnSync } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
-import { consumerSecretName } from '../../lib/naming';
+import { consumerSecretName } from '../../lib/contracts/naming';
 
 /** The key could not be obtained; the message says from where and what to do. */
 export class KeySourceError extends Error {
@@ -16,7 +16,7 @@ export class KeySourceError extends Error {
   }
 }
 
-/** `acme-app` -> `ACME_APP`, as `consumerEnvStem` in lib/config/stage-settings.ts. */
+/** `acme-app` -> `ACME_APP`, as `consumerEnvStem` in lib/settings/stage-settings.ts. */
 export function envStem(consumer: string): string {
   return consumer.toUpperCase().replace(/[^A-Z0-9]/g, '_');
 }

@@ -1,7 +1,7 @@
 /**
  * Every rule the rendered Kong configuration must satisfy: Kong 3.9.3's own schema rules for the
  * entities and plugins used (each file cites the schema.lua it encodes), then our policy.
- * `__tests__/kong-config-rules.test.ts` runs them on every stage's rendered file and proves each one
+ * `__tests__/kong-config/rules.test.ts` runs them on every stage's rendered file and proves each one
  * rejects a deliberately broken file.
  */
 import { parseDeckTemplate } from '../deck-env';

@@ -1,5 +1,5 @@
 import { envStringRefName } from '../deck-env';
-import { consumerKeyVar, consumerPreviousKeyVar } from '../env-names';
+import { consumerKeyVar, consumerPreviousKeyVar } from '../../contracts/deck-env-names';
 import type { KongRule } from './model';
 
 /**

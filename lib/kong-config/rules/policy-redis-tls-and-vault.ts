@@ -1,5 +1,9 @@
 import { envStringRefName, isEnvIntRef } from '../deck-env';
-import { REDIS_HOST_VAR, REDIS_PASSWORD_VAULT_REFERENCE, REDIS_PORT_VAR } from '../env-names';
+import {
+  REDIS_HOST_VAR,
+  REDIS_PASSWORD_VAULT_REFERENCE,
+  REDIS_PORT_VAR,
+} from '../../contracts/deck-env-names';
 import type { KongRule } from './model';
 
 /**

@@ -1,0 +1,228 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { loadStages, parseStageSelection } from '../../lib/settings/load';
+import { consumerEnvStem, envStemCollisions } from '../../lib/settings/stage-settings';
+import { settingsProblems, STAGE_NAMES, testStage, type Json } from '../support/synth';
+
+describe('the committed stage files', () => {
+  it('include dev and prod', () => {
+    expect(STAGE_NAMES).toEqual(expect.arrayContaining(['dev', 'prod']));
+  });
+
+  it.each(STAGE_NAMES)('%s is valid', (stage) => {
+    expect(() => testStage(stage)).not.toThrow();
+  });
+
+  it('prod is production-grade and dev is the cheap variant', () => {
+    const prod = testStage('prod').settings;
+    const dev = testStage('dev').settings;
+    expect(prod.profile).toBe('production');
+    expect(prod.network.azCount).toBe(3);
+    expect(prod.network.natGateways).toBe('one-per-az');
+    expect(prod.backend.type).toBe('s3');
+    expect(dev.profile).toBe('development');
+    expect(dev.network.natGateways).toBe('single');
+    expect(dev.database.multiAz).toBe(false);
+  });
+});
+
+describe('bad settings are rejected with the file and the field named', () => {
+  const cases: [string, string, (raw: Json) => void, RegExp][] = [
+    [
+      'a malformed CIDR',
+      'dev',
+      (r) => (r.network.vpcCidr = '10.0.0.0/33'),
+      /config\/dev\.json: network\.vpcCidr: must be an IPv4 CIDR/,
+    ],
+    [
+      'a CIDR with host bits',
+      'dev',
+      (r) => (r.network.vpcCidr = '10.0.1.0/16'),
+      /network\.vpcCidr: must be an IPv4 CIDR/,
+    ],
+    [
+      'a VPC too small for the subnets',
+      'dev',
+      (r) => (r.network.vpcCidr = '10.0.0.0/26'),
+      /network\.vpcCidr: must be between \/16 and \/24/,
+    ],
+    ['fewer than two AZs', 'dev', (r) => (r.network.azCount = 1), /network\.azCount: must be at least 2/],
+    [
+      'an unknown key',
+      'dev',
+      (r) => (r.kong.desiredCnt = 2),
+      /config\/dev\.json: kong: unknown key\(s\) "desiredCnt"/,
+    ],
+    [
+      'an unknown top-level key',
+      'prod',
+      (r) => (r.colour = 'blue'),
+      /config\/prod\.json: unknown key\(s\) "colour"/,
+    ],
+    [
+      'a wrong type',
+      'dev',
+      (r) => (r.kong.desiredCount = '2'),
+      /kong\.desiredCount: Invalid input: expected number, received string/,
+    ],
+    [
+      'a negative size',
+      'dev',
+      (r) => (r.database.allocatedStorageGiB = -20),
+      /database\.allocatedStorageGiB: Too small/,
+    ],
+    [
+      'a negative limit',
+      'dev',
+      (r) => (r.consumers[0].limits.minute = -5),
+      /consumers\[0\]\.limits\.minute: Too small/,
+    ],
+    [
+      'a zero limit',
+      'dev',
+      (r) => (r.consumers[0].limits.minute = 0),
+      /consumers\[0\]\.limits\.minute: Too small/,
+    ],
+    [
+      'limits that shrink with the period',
+      'dev',
+      (r) => (r.consumers[0].limits = { minute: 100, hour: 50 }),
+      /consumers\[0\]\.limits\.hour: 50 is lower than the minute limit 100/,
+    ],
+    [
+      'a consumer without limits',
+      'dev',
+      (r) => (r.consumers[0].limits = {}),
+      /consumers\[0\]\.limits: must set at least one period/,
+    ],
+    [
+      'duplicate consumer names',
+      'dev',
+      (r) => r.consumers.push({ name: 'smoke', limits: { minute: 1 } }),
+      /consumers\[2\]\.name: "smoke" is declared 2 times: names must be unique/,
+    ],
+    [
+      'a consumer name that is not env-safe',
+      'dev',
+      (r) => (r.consumers[1].name = 'Dev_Playground'),
+      /consumers\[1\]\.name: must match/,
+    ],
+    [
+      'no smoke consumer',
+      'dev',
+      (r) => (r.consumers = r.consumers.filter((c: Json) => c.name !== 'smoke')),
+      /consumers: must include the "smoke" consumer/,
+    ],
+    [
+      'prod without a remote backend',
+      'prod',
+      (r) => (r.backend = { type: 'local' }),
+      /config\/prod\.json: backend\.type: must be "s3".*required by profile "production"/,
+    ],
+    [
+      'prod without a domain',
+      'prod',
+      (r) => delete r.loadBalancer.domain,
+      /loadBalancer\.domain: must be set/,
+    ],
+    ['prod with two AZs', 'prod', (r) => (r.network.azCount = 2), /network\.azCount: must be at least 3/],
+    [
+      'an s3 backend without a bucket',
+      'prod',
+      (r) => delete r.backend.bucket,
+      /backend\.bucket: Invalid input/,
+    ],
+    [
+      'Fargate memory that does not fit the CPU',
+      'dev',
+      (r) => (r.kong.memoryMiB = 1024),
+      /kong\.memoryMiB: 1024 does not fit cpu 1024/,
+    ],
+    [
+      'a desired count outside the bounds',
+      'dev',
+      (r) => (r.kong.desiredCount = 5),
+      /kong\.desiredCount: 5 is outside minCount\.\.maxCount/,
+    ],
+    [
+      'an unpinned image',
+      'dev',
+      (r) => (r.kong.image = 'kong:latest'),
+      /kong\.image: must not use the "latest" tag/,
+    ],
+    [
+      'a retention CloudWatch does not offer',
+      'dev',
+      (r) => (r.logRetentionDays = 10),
+      /logRetentionDays: must be one of the retention periods/,
+    ],
+    [
+      'local rate limiting with autoscaling',
+      'dev',
+      (r) => (r.rateLimiting.policy = 'local'),
+      /rateLimiting\.policy: "local" counts per task/,
+    ],
+    ['a bad region', 'dev', (r) => (r.region = 'Europe'), /region: must be an AWS region name/],
+  ];
+
+  it.each(cases)('%s', (_what, stage, mutate, expected) => {
+    const problems = settingsProblems(stage, mutate);
+    expect(problems.join('\n')).toMatch(expected);
+  });
+
+  it('reports every problem of a file at once', () => {
+    const problems = settingsProblems('dev', (r) => {
+      r.network.vpcCidr = 'nope';
+      r.region = 'nowhere';
+    });
+    expect(problems).toHaveLength(2);
+  });
+});
+
+describe('consumer env-var names', () => {
+  it('maps names to the contract variable stem', () => {
+    expect(consumerEnvStem('acme-app')).toBe('ACME_APP');
+    expect(consumerEnvStem('smoke')).toBe('SMOKE');
+  });
+
+  it('finds names that collide only after conversion', () => {
+    expect(envStemCollisions(['a-b', 'a_b', 'c'])).toEqual([['a-b', 'a_b']]);
+    expect(envStemCollisions(['a-b', 'c'])).toEqual([]);
+  });
+});
+
+describe('loading stages from a directory', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stages-'));
+    fs.copyFileSync(path.join(__dirname, '..', '..', 'config', 'dev.json'), path.join(dir, 'dev.json'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('loads every file when no selection is given', () => {
+    expect(loadStages(dir).map((s) => s.name)).toEqual(['dev']);
+  });
+
+  it('names the missing file of a requested stage', () => {
+    expect(() => loadStages(dir, ['staging'])).toThrow(
+      /staging\.json: stage "staging" has no settings file \(known stages: dev\)/,
+    );
+  });
+
+  it('names a file that is not JSON', () => {
+    fs.writeFileSync(path.join(dir, 'qa.json'), '{ "profile": ');
+    expect(() => loadStages(dir)).toThrow(/qa\.json: not valid JSON/);
+  });
+
+  it('rejects a stage file whose name is not a valid stage name', () => {
+    fs.copyFileSync(path.join(dir, 'dev.json'), path.join(dir, 'Dev_Copy.json'));
+    expect(() => loadStages(dir)).toThrow(/Dev_Copy\.json: the stage name "Dev_Copy" must match/);
+  });
+
+  it('parses the STAGES selection', () => {
+    expect(parseStageSelection(undefined)).toBeUndefined();
+    expect(parseStageSelection(' ')).toBeUndefined();
+    expect(parseStageSelection('dev, prod,')).toEqual(['dev', 'prod']);
+  });
+});

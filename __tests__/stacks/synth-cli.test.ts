@@ -1,0 +1,74 @@
+/**
+ * The real `cdktf synth` command, as users run it: both stacks from the committed settings, and a
+ * non-zero exit that names the file and field (with nothing written) for a bad one.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { stageSettingsJsonSchema } from '../../lib/settings/json-schema';
+import { CONFIG_DIR, rawStageSettings } from '../support/synth';
+
+const ROOT = path.join(__dirname, '..', '..');
+const CDKTF = path.join(ROOT, 'node_modules', '.bin', 'cdktf');
+
+function synth(env: Record<string, string>, outdir: string) {
+  const result = spawnSync(CDKTF, ['synth', '--output', outdir], {
+    cwd: ROOT,
+    env: { ...process.env, CHECKPOINT_DISABLE: '1', CI: '1', ...env },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return { status: result.status, output: `${result.stdout}\n${result.stderr}` };
+}
+
+describe('cdktf synth', () => {
+  let tmp: string;
+  beforeEach(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'synth-'));
+  });
+  afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('writes one stack per stage file without AWS credentials', () => {
+    const outdir = path.join(tmp, 'out');
+    const result = synth({ AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '' }, outdir);
+    expect(result.status).toBe(0);
+    const stacks = fs.readdirSync(path.join(outdir, 'stacks')).sort();
+    const stageFiles = fs
+      .readdirSync(CONFIG_DIR)
+      .filter((f) => f.endsWith('.json') && f !== 'schema.json')
+      .map((f) => `kong-gateway-${f.slice(0, -5)}`)
+      .sort();
+    expect(stacks).toEqual(stageFiles);
+    expect(stacks).toEqual(expect.arrayContaining(['kong-gateway-dev', 'kong-gateway-prod']));
+  });
+
+  it('exits non-zero, names the file and field, and writes no stack for a bad setting', () => {
+    const configDir = path.join(tmp, 'config');
+    fs.mkdirSync(configDir);
+    const dev = rawStageSettings('dev');
+    dev.network.azCount = 1;
+    fs.writeFileSync(path.join(configDir, 'dev.json'), JSON.stringify(dev));
+    fs.writeFileSync(path.join(configDir, 'prod.json'), JSON.stringify(rawStageSettings('prod')));
+    const outdir = path.join(tmp, 'out');
+
+    const result = synth({ KONG_GATEWAY_CONFIG_DIR: configDir }, outdir);
+
+    expect(result.status).not.toBe(0);
+    expect(result.output).toMatch(/dev\.json: network\.azCount: must be at least 2/);
+    // The valid prod stage is not written either: nothing half-written.
+    expect(fs.existsSync(path.join(outdir, 'stacks'))).toBe(false);
+  });
+
+  it('exits non-zero for a requested stage that has no file', () => {
+    const result = synth({ STAGES: 'staging' }, path.join(tmp, 'out'));
+    expect(result.status).not.toBe(0);
+    expect(result.output).toMatch(/staging\.json: stage "staging" has no settings file/);
+  });
+});
+
+describe('config/schema.json', () => {
+  it('is up to date with the zod schema (run `npm run schema`)', () => {
+    expect(fs.readFileSync(path.join(CONFIG_DIR, 'schema.json'), 'utf8')).toBe(stageSettingsJsonSchema());
+  });
+});

@@ -1,0 +1,442 @@
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Construct } from 'constructs';
+import { Fn } from 'cdktf';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { DbInstance } from '@cdktf/provider-aws/lib/db-instance';
+import { DbParameterGroup } from '@cdktf/provider-aws/lib/db-parameter-group';
+import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group';
+import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
+import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
+import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
+import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
+import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
+import { Password } from '@cdktf/provider-random/lib/password';
+import type { AwsEnvironment } from '../shared/aws-environment';
+import { skipCheckov } from '../../policy/checkov';
+import { accountAdministeredKeyPolicy, customerManagedKey } from '../shared/kms-key-policy';
+import { secretsReadPolicy, type InjectedSecrets } from '../shared/injected-secrets';
+import type { Logging } from '../logging/logging';
+import type { Naming } from '../../contracts/naming';
+import type { Network } from '../network/network';
+
+/** The PostgreSQL port. */
+export const POSTGRES_PORT = 5432;
+/** Database and user Kong uses (the instance's master user; see ADR 0004). */
+export const KONG_DATABASE_NAME = 'kong';
+export const KONG_DATABASE_USER = 'kong';
+/** The log types exported to CloudWatch; RDS writes `/aws/rds/instance/<id>/<type>`. */
+export const DATABASE_LOG_EXPORTS = ['postgresql', 'upgrade'] as const;
+/** The RDS server certificate authority the instance uses; the CA bundle must contain its root. */
+export const RDS_CA_IDENTIFIER = 'rds-ca-rsa2048-g1';
+/**
+ * Largest CA bundle accepted (PEM bytes). A regional RDS bundle is a few KiB; the global bundle is
+ * far larger and, base64-encoded in an environment value, would not fit the 64 KiB an ECS task
+ * definition may have.
+ */
+export const MAX_CA_BUNDLE_BYTES = 24 * 1024;
+
+/**
+ * Server parameters. TLS is enforced. Logging is chosen so that no API key can reach the logs:
+ * open-source key-auth keeps keys in plaintext in Kong's tables, so statement text (slow-query
+ * logging, `log_statement = mod|all`, the statement of a failed query) and error DETAIL lines
+ * (`Key (key)=(...) already exists`) are off; Performance Insights shows normalized statements.
+ */
+export const DATABASE_PARAMETERS: Readonly<Record<string, string>> = {
+  'rds.force_ssl': '1',
+  log_statement: 'ddl',
+  log_min_duration_statement: '-1',
+  log_min_error_statement: 'panic',
+  log_error_verbosity: 'terse',
+  log_connections: '1',
+  log_disconnections: '1',
+  log_lock_waits: '1',
+};
+
+/** Props of {@link KongDatabase}. */
+export interface KongDatabaseProps {
+  /** Stage naming. */
+  readonly naming: Naming;
+  /** Account, partition and region for key policies and grants. */
+  readonly environment: AwsEnvironment;
+  /** Creates the exported PostgreSQL log groups (encrypted, with retention). */
+  readonly logging: Logging;
+  /** The VPC; the instance lives in its isolated subnets. */
+  readonly network: Network;
+  /** PostgreSQL major version, e.g. "16"; minor versions upgrade automatically. */
+  readonly engineMajorVersion: string;
+  /**
+   * Instance class.
+   * @default "db.t4g.medium"
+   */
+  readonly instanceClass?: string;
+  /**
+   * Initial storage in GiB (gp3).
+   * @default 20
+   */
+  readonly allocatedStorageGiB?: number;
+  /**
+   * Storage autoscaling ceiling in GiB.
+   * @default 100
+   */
+  readonly maxAllocatedStorageGiB?: number;
+  /**
+   * A synchronous standby in a second AZ.
+   * @default true
+   */
+  readonly multiAz?: boolean;
+  /**
+   * Days of automated backups (0 turns backups off).
+   * @default 14
+   */
+  readonly backupRetentionDays?: number;
+  /**
+   * Refuse API deletion of the instance.
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
+  /**
+   * Take a snapshot named `<identifier>-final` when the instance is destroyed.
+   * @default true
+   */
+  readonly finalSnapshot?: boolean;
+  /**
+   * Performance Insights, encrypted with the database key, 7 days (free tier).
+   * @default true
+   */
+  readonly performanceInsights?: boolean;
+  /**
+   * Generation of the master password: a new value generates a new password.
+   * @default 1
+   */
+  readonly passwordVersion?: number;
+  /**
+   * Days a deleted credentials secret stays recoverable (0 = delete at once, else 7..30).
+   * @default 30
+   */
+  readonly secretRecoveryWindowDays?: number;
+  /**
+   * Days a scheduled deletion of the database key waits (7..30).
+   * @default 30
+   */
+  readonly keyDeletionWindowDays?: number;
+  /**
+   * Retention of the exported PostgreSQL logs.
+   * @default the stage's default log retention
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * Kong verifies the server certificate (`KONG_PG_SSL_VERIFY=on`) against `caBundlePem`.
+   * @default true
+   */
+  readonly verifyTls?: boolean;
+  /**
+   * PEM text of the RDS CA bundle of the region (see {@link readCaBundle}); required when
+   * `verifyTls` is true. Certificates are public: the bundle travels as a plain environment value.
+   * @default none
+   */
+  readonly caBundlePem?: string;
+}
+
+/**
+ * Kong's PostgreSQL database on RDS: isolated subnets only, never public, storage and Performance
+ * Insights encrypted with its own customer-managed key, TLS enforced by the server, a generated
+ * master password kept in Secrets Manager, its own security group that admits only the security
+ * groups it is told about, and logs exported to encrypted log groups with retention.
+ */
+export class KongDatabase extends Construct {
+  /** The RDS instance. */
+  readonly instance: DbInstance;
+  /** The database's security group (no rules but the ones {@link allowFrom} adds). */
+  readonly securityGroup: SecurityGroup;
+  /** Customer-managed key for storage, Performance Insights and the credentials secret. */
+  readonly key: KmsKey;
+  /** The credentials secret (`username`, `password`, `host`, `port`, `dbname`, `engine`). */
+  readonly secret: SecretsmanagerSecret;
+  /** The parameter group (TLS enforced, logging without statement text). */
+  readonly parameterGroup: DbParameterGroup;
+  /** Log groups RDS exports to, by log type. */
+  readonly logGroups: Readonly<Record<(typeof DATABASE_LOG_EXPORTS)[number], CloudwatchLogGroup>>;
+  /** The instance identifier (a literal), e.g. `kong-gateway-prod-db`. */
+  readonly identifier: string;
+  /** Endpoint host name (a token). */
+  readonly host: string;
+  /** Port Kong connects to. */
+  readonly port = POSTGRES_PORT;
+  /** Database Kong uses. */
+  readonly databaseName = KONG_DATABASE_NAME;
+  /** User Kong connects as. */
+  readonly username = KONG_DATABASE_USER;
+  /** True when Kong verifies the server certificate. */
+  readonly verifyTls: boolean;
+  /** `KONG_PG_PASSWORD` from the secret's `password` key, and the grant the execution role needs. */
+  readonly injectedSecrets: InjectedSecrets;
+
+  private readonly caBundlePem?: string;
+  private readonly ingressPeers = new Set<string>();
+
+  constructor(scope: Construct, id: string, props: KongDatabaseProps) {
+    super(scope, id);
+    const { naming, environment: env } = props;
+    const major = props.engineMajorVersion;
+    if (!/^\d+$/.test(major)) {
+      throw new Error(
+        `KongDatabase: engineMajorVersion must be a major version such as "16", got "${major}" (minor versions upgrade automatically)`,
+      );
+    }
+    this.verifyTls = props.verifyTls ?? true;
+    if (this.verifyTls) {
+      if (props.caBundlePem === undefined) {
+        throw new Error(
+          'KongDatabase: verifyTls needs caBundlePem (the RDS CA bundle of the region); pass it or set verifyTls to false',
+        );
+      }
+      this.caBundlePem = validateCaBundle(props.caBundlePem, 'caBundlePem');
+    }
+    const finalSnapshot = props.finalSnapshot ?? true;
+    const performanceInsights = props.performanceInsights ?? true;
+    this.identifier = naming.name('db');
+
+    this.key = customerManagedKey(this, {
+      description: `Kong database storage, Performance Insights and credentials of ${naming.prefix}`,
+      aliasName: naming.name('database'),
+      deletionWindowDays: props.keyDeletionWindowDays ?? 30,
+      policyJson: accountAdministeredKeyPolicy(this, env),
+    });
+
+    this.securityGroup = new SecurityGroup(this, 'security-group', {
+      name: naming.name('db'),
+      description: `Kong database of ${naming.prefix}: PostgreSQL from admitted security groups only`,
+      vpcId: props.network.vpc.id,
+      tags: { Name: naming.name('db') },
+    });
+
+    const subnetGroup = new DbSubnetGroup(this, 'subnet-group', {
+      name: naming.name('db'),
+      description: `Isolated subnets of ${naming.prefix}`,
+      subnetIds: props.network.isolatedSubnets.map((s) => s.id),
+    });
+
+    this.parameterGroup = new DbParameterGroup(this, 'parameter-group', {
+      // The family is part of the name: a major upgrade creates a new group before the old one goes.
+      name: naming.name(`postgres${major}`),
+      family: `postgres${major}`,
+      description: `Kong database of ${naming.prefix}: TLS enforced, no statement text in logs`,
+      parameter: Object.entries(DATABASE_PARAMETERS).map(([name, value]) => ({ name, value })),
+      lifecycle: { createBeforeDestroy: true },
+    });
+
+    const logGroups = Object.fromEntries(
+      DATABASE_LOG_EXPORTS.map((type) => [
+        type,
+        props.logging.logGroup(this, `log-group-${type}`, {
+          name: `/aws/rds/instance/${this.identifier}/${type}`,
+          ...(props.logRetentionDays !== undefined ? { retentionDays: props.logRetentionDays } : {}),
+        }),
+      ]),
+    ) as Record<(typeof DATABASE_LOG_EXPORTS)[number], CloudwatchLogGroup>;
+    this.logGroups = logGroups;
+
+    // Generated, never literal; `keepers` regenerate it when the password version changes.
+    const password = new Password(this, 'master-password', {
+      length: 40,
+      special: false, // RDS forbids / @ " and space; letters and digits keep 238 bits of entropy
+      keepers: { version: String(props.passwordVersion ?? 1) },
+    });
+
+    this.instance = new DbInstance(this, 'instance', {
+      identifier: this.identifier,
+      engine: 'postgres',
+      engineVersion: major, // only the major: minor upgrades would otherwise show as drift
+      autoMinorVersionUpgrade: true,
+      allowMajorVersionUpgrade: false,
+      instanceClass: props.instanceClass ?? 'db.t4g.medium',
+      allocatedStorage: props.allocatedStorageGiB ?? 20,
+      maxAllocatedStorage: props.maxAllocatedStorageGiB ?? 100,
+      storageType: 'gp3',
+      storageEncrypted: true,
+      kmsKeyId: this.key.arn,
+      dbName: KONG_DATABASE_NAME,
+      username: KONG_DATABASE_USER,
+      password: password.result,
+      port: POSTGRES_PORT,
+      dbSubnetGroupName: subnetGroup.name,
+      vpcSecurityGroupIds: [this.securityGroup.id],
+      publiclyAccessible: false,
+      parameterGroupName: this.parameterGroup.name,
+      caCertIdentifier: RDS_CA_IDENTIFIER,
+      multiAz: props.multiAz ?? true,
+      backupRetentionPeriod: props.backupRetentionDays ?? 14,
+      backupWindow: '02:00-03:00',
+      maintenanceWindow: 'sun:03:30-sun:04:30',
+      copyTagsToSnapshot: true,
+      deletionProtection: props.deletionProtection ?? true,
+      skipFinalSnapshot: !finalSnapshot,
+      ...(finalSnapshot ? { finalSnapshotIdentifier: `${this.identifier}-final` } : {}),
+      deleteAutomatedBackups: !finalSnapshot,
+      performanceInsightsEnabled: performanceInsights,
+      ...(performanceInsights
+        ? { performanceInsightsKmsKeyId: this.key.arn, performanceInsightsRetentionPeriod: 7 }
+        : {}),
+      enabledCloudwatchLogsExports: [...DATABASE_LOG_EXPORTS],
+      iamDatabaseAuthenticationEnabled: false,
+      // RDS would create the export log groups itself (no retention, no key) if they did not exist.
+      dependsOn: Object.values(logGroups),
+      tags: { Name: this.identifier },
+    });
+    this.host = this.instance.address;
+    this.explainScanFindings(props);
+
+    this.secret = new SecretsmanagerSecret(this, 'credentials', {
+      name: naming.scoped('database/master'),
+      description: `Master credentials of the Kong database of ${naming.prefix}`,
+      kmsKeyId: this.key.arn,
+      recoveryWindowInDays: props.secretRecoveryWindowDays ?? 30,
+    });
+    skipCheckov(
+      this.secret,
+      'CKV2_AWS_57',
+      'Terraform-generated password, rotated by raising passwordVersion and redeploying Kong (ADR 0004), not by a Lambda',
+    );
+    new SecretsmanagerSecretVersion(this, 'credentials-value', {
+      secretId: this.secret.id,
+      secretString: Fn.jsonencode({
+        engine: 'postgres',
+        host: this.instance.address,
+        port: POSTGRES_PORT,
+        dbname: KONG_DATABASE_NAME,
+        username: KONG_DATABASE_USER,
+        password: password.result,
+      }),
+    });
+
+    const read = secretsReadPolicy(this, 'read-credentials', {
+      subject: 'DatabaseCredentials',
+      secretArns: [this.secret.arn],
+      keyArn: this.key.arn,
+      region: env.region,
+    });
+    this.injectedSecrets = {
+      containerSecrets: [{ name: 'KONG_PG_PASSWORD', valueFrom: `${this.secret.arn}:password::` }],
+      readPolicyJson: read.json,
+    };
+  }
+
+  /**
+   * Admits `peer` on the PostgreSQL port (one ingress rule referencing the peer's group). Call once
+   * per peer; the rule's address derives from the peer's construct path, so keep that stable.
+   */
+  allowFrom(peer: SecurityGroup, description: string): VpcSecurityGroupIngressRule {
+    const key = peer.node.path;
+    if (this.ingressPeers.has(key)) {
+      throw new Error(`KongDatabase.allowFrom: ${key} is already admitted`);
+    }
+    this.ingressPeers.add(key);
+    return new VpcSecurityGroupIngressRule(this, `allow-${key.replace(/[^A-Za-z0-9]+/g, '-')}`, {
+      securityGroupId: this.securityGroup.id,
+      referencedSecurityGroupId: peer.id,
+      ipProtocol: 'tcp',
+      fromPort: POSTGRES_PORT,
+      toPort: POSTGRES_PORT,
+      description,
+    });
+  }
+
+  /**
+   * The non-secret Kong settings for this database (the password comes from
+   * {@link injectedSecrets}). TLS is always required; the certificate is verified when a CA bundle
+   * was supplied, against the system store plus the bundle (`system` first, or Kong would drop the
+   * system store and TLS to other peers would fail).
+   */
+  kongEnvironment(): Record<string, string> {
+    const env: Record<string, string> = {
+      KONG_DATABASE: 'postgres',
+      KONG_PG_HOST: this.host,
+      KONG_PG_PORT: String(this.port),
+      KONG_PG_DATABASE: this.databaseName,
+      KONG_PG_USER: this.username,
+      KONG_PG_SSL: 'on',
+      KONG_PG_SSL_REQUIRED: 'on',
+      KONG_PG_SSL_VERIFY: this.verifyTls ? 'on' : 'off',
+    };
+    if (this.verifyTls && this.caBundlePem !== undefined) {
+      env.KONG_LUA_SSL_TRUSTED_CERTIFICATE = `system,${Buffer.from(this.caBundlePem, 'utf8').toString('base64')}`;
+    }
+    return env;
+  }
+
+  /**
+   * Reasons, on the instance, for the security-scan checks it does not meet: the ones that hold in
+   * every stage, and the cheap-stage opt-outs only when the settings turned the feature off (the
+   * production profile cannot).
+   */
+  private explainScanFindings(props: KongDatabaseProps): void {
+    const skip = (id: string, reason: string) => skipCheckov(this.instance, id, reason);
+    skip(
+      'CKV_AWS_161',
+      'Kong 3.9 OSS signs in to PostgreSQL by password only (no IAM auth tokens); it arrives via ECS secrets',
+    );
+    skip(
+      'CKV_AWS_118',
+      'Enhanced Monitoring writes to the account-wide RDSOSMetrics log group no stage can own (retention, KMS); CloudWatch metrics and Performance Insights cover it',
+    );
+    const optOut = (setting: string) =>
+      `turned off by the stage settings (database.${setting}: false), which the production profile forbids`;
+    if (props.deletionProtection === false) skip('CKV_AWS_293', optOut('deletionProtection'));
+    if (props.multiAz === false) skip('CKV_AWS_157', optOut('multiAz'));
+    if (props.performanceInsights === false) skip('CKV_AWS_353', optOut('performanceInsights'));
+  }
+}
+
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
+
+/**
+ * Checks that `pem` is a bundle of CA certificates only and small enough for a task definition.
+ * Returns it normalized (certificates joined by newlines). `source` names it in errors.
+ */
+export function validateCaBundle(pem: string, source: string): string {
+  if (Buffer.byteLength(pem, 'utf8') > MAX_CA_BUNDLE_BYTES) {
+    throw new Error(
+      `${source}: ${Buffer.byteLength(pem, 'utf8')} bytes is larger than ${MAX_CA_BUNDLE_BYTES}: use the regional RDS bundle (<region>-bundle.pem), not the global one, which would not fit an ECS task definition`,
+    );
+  }
+  const blocks = [...pem.matchAll(PEM_BLOCK)];
+  const others = blocks.filter((b) => b[1] !== 'CERTIFICATE').map((b) => b[1]);
+  if (others.length > 0) {
+    throw new Error(`${source}: contains ${others.join(', ')}; a CA bundle holds certificates only`);
+  }
+  if (blocks.length === 0) {
+    throw new Error(`${source}: no PEM certificate found (expected -----BEGIN CERTIFICATE----- blocks)`);
+  }
+  blocks.forEach((b, i) => {
+    let cert: crypto.X509Certificate;
+    try {
+      cert = new crypto.X509Certificate(b[0]);
+    } catch (err) {
+      throw new Error(`${source}: certificate ${i + 1} does not parse: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    if (!cert.ca) {
+      throw new Error(`${source}: certificate ${i + 1} (${cert.subject}) is not a CA certificate`);
+    }
+  });
+  return blocks.map((b) => b[0]).join('\n') + '\n';
+}
+
+/**
+ * Reads the CA bundle file named by the stage settings (`database.tls.caBundleFile`), relative to
+ * `repositoryRoot`, and validates it. Fails with what to do when the file is missing.
+ */
+export function readCaBundle(repositoryRoot: string, relativePath: string): string {
+  const file = path.resolve(repositoryRoot, relativePath);
+  if (!fs.existsSync(file)) {
+    throw new Error(
+      `database.tls.caBundleFile: ${relativePath} does not exist. Download the RDS CA bundle of the stage's region ` +
+        `(https://truststore.pki.rds.amazonaws.com/<region>/<region>-bundle.pem) to that path and commit it, ` +
+        `or set database.tls.verify to false (README, section "Database")`,
+    );
+  }
+  return validateCaBundle(fs.readFileSync(file, 'utf8'), `database.tls.caBundleFile: ${relativePath}`);
+}

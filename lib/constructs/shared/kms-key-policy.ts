@@ -1,0 +1,54 @@
+import type { Construct } from 'constructs';
+import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
+import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
+import type { AwsEnvironment } from './aws-environment';
+import { skipKmsKeyPolicyChecks } from '../../policy/checkov';
+
+/**
+ * The key policy of a customer-managed key that services use on a principal's behalf (RDS storage,
+ * Secrets Manager): the account administers the key, and who may use it is decided by IAM
+ * policies, such as the exact-resource read policies the constructs expose. Creates the policy
+ * document as `key-policy` in `scope` and returns its JSON.
+ */
+export function accountAdministeredKeyPolicy(scope: Construct, env: AwsEnvironment): string {
+  const policy = new DataAwsIamPolicyDocument(scope, 'key-policy', {
+    statement: [
+      {
+        sid: 'AccountAdministration',
+        principals: [{ type: 'AWS', identifiers: [env.rootPrincipal] }],
+        actions: ['kms:*'],
+        resources: ['*'],
+      },
+    ],
+  });
+  skipKmsKeyPolicyChecks(policy);
+  return policy.json;
+}
+
+/** Options of {@link customerManagedKey}. */
+export interface CustomerManagedKeyOptions {
+  /** Construct ID of the key; its alias gets `<id>-alias`. @default "key" */
+  readonly id?: string;
+  /** What the key encrypts, shown in the console. */
+  readonly description: string;
+  /** Alias name without the `alias/` prefix. */
+  readonly aliasName: string;
+  /** Days a scheduled deletion waits (7..30). @default 30 */
+  readonly deletionWindowDays?: number;
+  /** The key policy (JSON). */
+  readonly policyJson: string;
+}
+
+/** A customer-managed KMS key with yearly rotation and an alias: every key of the stack. */
+export function customerManagedKey(scope: Construct, o: CustomerManagedKeyOptions): KmsKey {
+  const id = o.id ?? 'key';
+  const key = new KmsKey(scope, id, {
+    description: o.description,
+    enableKeyRotation: true,
+    deletionWindowInDays: o.deletionWindowDays ?? 30,
+    policy: o.policyJson,
+  });
+  new KmsAlias(scope, `${id}-alias`, { name: `alias/${o.aliasName}`, targetKeyId: key.keyId });
+  return key;
+}

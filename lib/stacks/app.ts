@@ -1,0 +1,43 @@
+import * as path from 'path';
+import { App } from 'cdktf';
+import { loadStages, parseStageSelection, type Stage } from '../settings/load';
+import { GatewayStack } from './gateway-stack';
+import { LocalStackStack } from './localstack-stack';
+import { stackName } from '../contracts/naming';
+
+/** Options of {@link buildApp}. */
+export interface BuildAppOptions {
+  /** Directory holding `<stage>.json` files. @default `config/` beside the repository root */
+  readonly configDir?: string;
+  /** Stages to build. @default every stage with a file */
+  readonly stages?: readonly string[];
+  /** Output directory. @default cdktf's (`cdktf.out`) */
+  readonly outdir?: string;
+}
+
+/** The repository's `config/` directory. */
+export const DEFAULT_CONFIG_DIR = path.join(__dirname, '..', '..', 'config');
+
+/**
+ * Validates every selected stage, then builds one stack per stage. Throws `StageSettingsError`
+ * before creating anything when a settings file is wrong.
+ */
+export function buildApp(options: BuildAppOptions = {}): { app: App; stages: Stage[] } {
+  const stages = loadStages(options.configDir ?? DEFAULT_CONFIG_DIR, options.stages);
+  const app = new App(options.outdir ? { outdir: options.outdir } : {});
+  for (const stage of stages) {
+    // A LocalStack stage holds only what LocalStack's free tier serves (lib/stacks/localstack-stack.ts).
+    if (stage.settings.localstack) new LocalStackStack(app, stackName(stage.name), { stage });
+    else new GatewayStack(app, stackName(stage.name), { stage });
+  }
+  return { app, stages };
+}
+
+/** Reads the selection from the environment: `KONG_GATEWAY_CONFIG_DIR`, `STAGES=dev,prod`. */
+export function optionsFromEnvironment(env: NodeJS.ProcessEnv): BuildAppOptions {
+  const stages = parseStageSelection(env.STAGES);
+  return {
+    ...(env.KONG_GATEWAY_CONFIG_DIR ? { configDir: env.KONG_GATEWAY_CONFIG_DIR } : {}),
+    ...(stages ? { stages } : {}),
+  };
+}
