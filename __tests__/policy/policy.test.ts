@@ -18,7 +18,7 @@ import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Password } from '@cdktf/provider-random/lib/password';
 import { RandomProvider } from '@cdktf/provider-random/lib/provider';
-import { stageTags } from '../../lib/stacks/gateway-stack';
+import { stageTags } from '../../lib/stacks/tags';
 import {
   adminApiIsNeverExposed,
   everyContainerLogsToCloudWatch,

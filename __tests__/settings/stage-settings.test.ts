@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { loadStages, parseStageSelection } from '../../lib/settings/load';
-import { consumerEnvStem, envStemCollisions } from '../../lib/settings/stage-settings';
+import { consumerEnvStem, envStemCollisions } from '../../lib/contracts/consumers';
 import { settingsProblems, STAGE_NAMES, testStage, type Json } from '../support/synth';
 
 describe('the committed stage files', () => {

@@ -3,7 +3,7 @@
  * so the decK file, the ECS task definitions and the local compose profile name them alike
  * (fixed in the contracts: consumer keys, upstream and Redis address; the Redis AUTH token).
  */
-import { consumerEnvStem } from '../settings/stage-settings';
+import { consumerEnvStem } from './consumers';
 
 /** Host of the internal LLM gateway: the Cloud Map name on AWS, the compose service locally. */
 export const LLM_UPSTREAM_HOST_VAR = 'DECK_LLM_UPSTREAM_HOST';

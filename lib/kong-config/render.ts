@@ -9,6 +9,7 @@
 import type { Stage } from '../settings/load';
 import type { ConsumerLimits, ConsumerSettings, StageSettings } from '../settings/stage-settings';
 import { envInt, envString, serializeWithEnvRefs, type DeckEnvRef } from './deck-env';
+import { BEARER_TARGET_HEADER, KEY_NAMES } from '../contracts/key-headers';
 import {
   LLM_UPSTREAM_HOST_VAR,
   LLM_UPSTREAM_PORT_VAR,
@@ -31,10 +32,6 @@ export const LLM_ROUTE_NAME = 'llm-api';
 export const LLM_ROUTE_PATH = '/llm/';
 /** The route that answers every other path with a JSON 404. */
 export const CATCH_ALL_ROUTE_NAME = 'catch-all';
-/** Header names key-auth reads the key from: Kong's default and the one Anthropic-style clients use. */
-export const KEY_NAMES = ['apikey', 'x-api-key'] as const;
-/** The header the Bearer mapping hands the key to (the first of {@link KEY_NAMES}). */
-export const BEARER_TARGET_HEADER = KEY_NAMES[0];
 /**
  * Retries to another upstream address. nginx's default `proxy_next_upstream error timeout` (without
  * `non_idempotent`) never passes a POST to the next upstream once it has been sent, so this one retry

@@ -12,13 +12,15 @@
  */
 import { z } from 'zod';
 import { isValidIpv4Cidr, cidrPrefixLength } from '../util/cidr';
+import {
+  CONSUMER_NAME_PATTERN,
+  consumerEnvStem,
+  envStemCollisions,
+  SMOKE_CONSUMER,
+} from '../contracts/consumers';
 
 /** Stage names as the contracts fix them; they become stack names `kong-gateway-<stage>`. */
 export const STAGE_NAME_PATTERN = /^[a-z][a-z0-9-]{1,20}$/;
-/** Consumer names as the contracts fix them. */
-export const CONSUMER_NAME_PATTERN = /^[a-z][a-z0-9-]{1,40}$/;
-/** The consumer the smoke test uses; every stage must declare it. */
-export const SMOKE_CONSUMER = 'smoke';
 
 /** The retention periods CloudWatch Logs accepts (days). "Never expire" is deliberately absent. */
 export const LOG_RETENTION_DAYS = [
@@ -604,24 +606,6 @@ export type ConsumerSettings = StageSettings['consumers'][number];
 export type ConsumerLimits = ConsumerSettings['limits'];
 /** The `s3` backend settings. */
 export type S3BackendSettings = z.output<typeof s3Backend>;
-
-/**
- * The environment-variable stem of a consumer: `acme-app` -> `ACME_APP`. Kong's task receives
- * `DECK_CONSUMER_<stem>_KEY` (and `_PREVIOUS_KEY` while rotating), as fixed in the contracts.
- */
-export function consumerEnvStem(name: string): string {
-  return name.toUpperCase().replace(/[^A-Z0-9]/g, '_');
-}
-
-/** Names that collide, grouped by the env-var stem they share. */
-export function envStemCollisions(names: readonly string[]): string[][] {
-  const byStem = new Map<string, string[]>();
-  for (const name of names) {
-    const stem = consumerEnvStem(name);
-    byStem.set(stem, [...(byStem.get(stem) ?? []), name]);
-  }
-  return [...byStem.values()].filter((group) => group.length > 1);
-}
 
 function checkConsumers(consumers: readonly ConsumerSettings[], ctx: z.RefinementCtx): void {
   const names = consumers.map((c) => c.name);

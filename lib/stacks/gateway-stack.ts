@@ -1,21 +1,23 @@
-import * as path from 'path';
 import { Construct } from 'constructs';
-import { Annotations, LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
+import { Annotations, TerraformOutput, TerraformStack } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { RandomProvider } from '@cdktf/provider-random/lib/provider';
 import { AwsEnvironment } from '../constructs/shared/aws-environment';
 import { ComputePlatform } from '../constructs/compute-platform/compute-platform';
-import { StageSettingsError, type Stage } from '../settings/load';
-import { SMOKE_CONSUMER, type StageSettings } from '../settings/stage-settings';
+import type { Stage } from '../settings/load';
+import { SMOKE_CONSUMER } from '../contracts/consumers';
 import { ConsumerKeys } from '../constructs/consumer-keys/consumer-keys';
 import { EdgeProtection } from '../constructs/edge-protection/edge-protection';
-import { KongDatabase, readCaBundle } from '../constructs/database/database';
+import { KongDatabase } from '../constructs/database/database';
+import { caBundleOf, REPOSITORY_ROOT } from '../settings/ca-bundle';
+import { configureBackend } from './backend';
+import { stageTags } from './tags';
 import { renderKongConfig } from '../kong-config/render';
 import { KongService } from '../constructs/kong/kong-service';
 import { LoadBalancer } from '../constructs/load-balancer/load-balancer';
 import { skipCheckov } from '../policy/checkov';
 import { Logging } from '../constructs/logging/logging';
-import { consumerSecretName, Naming, stackName } from '../contracts/naming';
+import { consumerSecretName, Naming } from '../contracts/naming';
 import { Network } from '../constructs/network/network';
 import { Observability } from '../constructs/observability/observability';
 import { RateLimitStore } from '../constructs/rate-limit-store/rate-limit-store';
@@ -31,14 +33,6 @@ export interface GatewayStackProps {
    * @default the repository root
    */
   readonly repositoryRoot?: string;
-}
-
-/** The repository root (this file lives in `lib/`). */
-export const REPOSITORY_ROOT = path.join(__dirname, '..', '..');
-
-/** Tags every taggable resource of a stage carries, beside the stage file's `defaultTags`. */
-export function stageTags(stage: Stage): Record<string, string> {
-  return { ...stage.settings.defaultTags, Stage: stage.name, ManagedBy: 'cdktf' };
 }
 
 /**
@@ -328,35 +322,4 @@ export class GatewayStack extends TerraformStack {
       value: this.kong.migrationsCommand('finish'),
     });
   }
-}
-
-/** Reads the stage's CA bundle; a problem with it is reported like any other settings error. */
-function caBundleOf(stage: Stage, repositoryRoot: string, relativePath: string): string {
-  try {
-    return readCaBundle(repositoryRoot, relativePath);
-  } catch (err) {
-    throw new StageSettingsError([`${stage.file}: ${(err as Error).message}`]);
-  }
-}
-
-/** The stage's Terraform state backend (shared with the LocalStack stack). */
-export function configureBackend(
-  stack: TerraformStack,
-  stageName: string,
-  backend: StageSettings['backend'],
-): void {
-  if (backend.type === 'local') {
-    new LocalBackend(stack, { path: backend.path ?? `terraform.${stackName(stageName)}.tfstate` });
-    return;
-  }
-  const s3 = new S3Backend(stack, {
-    bucket: backend.bucket,
-    key: backend.key,
-    region: backend.region,
-    encrypt: true,
-    ...(backend.kmsKeyId ? { kmsKeyId: backend.kmsKeyId } : {}),
-    ...(backend.dynamodbTable ? { dynamodbTable: backend.dynamodbTable } : {}),
-  });
-  // cdktf 0.21's S3Backend predates S3-native locking (Terraform/OpenTofu >= 1.10).
-  if (backend.useLockfile) s3.addOverride('use_lockfile', true);
 }

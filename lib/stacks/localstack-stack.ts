@@ -5,7 +5,8 @@ import { RandomProvider } from '@cdktf/provider-random/lib/provider';
 import { AwsEnvironment } from '../constructs/shared/aws-environment';
 import type { Stage } from '../settings/load';
 import { ConsumerKeys } from '../constructs/consumer-keys/consumer-keys';
-import { configureBackend, stageTags } from './gateway-stack';
+import { configureBackend } from './backend';
+import { stageTags } from './tags';
 import { Naming } from '../contracts/naming';
 
 /**

@@ -16,7 +16,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { loadStage } from '../../lib/settings/load';
-import { consumerEnvStem, type ConsumerSettings } from '../../lib/settings/stage-settings';
+import { consumerEnvStem } from '../../lib/contracts/consumers';
+import type { ConsumerSettings } from '../../lib/settings/stage-settings';
 import { keyFromSecretsManagerField, parseEnvFile } from '../smoke/keys';
 
 export const ROOT = path.join(__dirname, '..', '..');

@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
 import { loadStage, type Stage } from '../../lib/settings/load';
-import { consumerEnvStem, SMOKE_CONSUMER } from '../../lib/settings/stage-settings';
+import { consumerEnvStem, SMOKE_CONSUMER } from '../../lib/contracts/consumers';
 import { renderKongConfig } from '../../lib/kong-config/render';
 import { nginxClientMaxBodySize, workerProcesses } from '../../lib/constructs/kong/kong-containers';
 import { KEYS_FILE, LOCAL_STAGE, ROOT, writeLocalSecrets } from './keys';

@@ -3,7 +3,7 @@ import {
   keySlotGenerations,
   type ConsumerKeySpec,
 } from '../../../lib/constructs/consumer-keys/consumer-keys';
-import { consumerEnvStem } from '../../../lib/settings/stage-settings';
+import { consumerEnvStem } from '../../../lib/contracts/consumers';
 import {
   policyDocument,
   refTo,

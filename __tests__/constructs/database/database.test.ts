@@ -6,11 +6,10 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import {
   DATABASE_PARAMETERS,
   KongDatabase,
-  MAX_CA_BUNDLE_BYTES,
-  readCaBundle,
-  validateCaBundle,
   type KongDatabaseProps,
 } from '../../../lib/constructs/database/database';
+import { MAX_CA_BUNDLE_BYTES, validateCaBundle } from '../../../lib/util/ca-bundle';
+import { readCaBundle } from '../../../lib/settings/ca-bundle';
 import {
   policyDocument,
   rawStageSettings,

@@ -13,7 +13,7 @@ import {
 } from '../../../lib/constructs/kong/kong-containers';
 import { LoadBalancer } from '../../../lib/constructs/load-balancer/load-balancer';
 import { stackPolicy } from '../../support/policy';
-import { consumerEnvStem } from '../../../lib/settings/stage-settings';
+import { consumerEnvStem } from '../../../lib/contracts/consumers';
 import { renderKongConfig } from '../../../lib/kong-config/render';
 import {
   STAGE_NAMES,

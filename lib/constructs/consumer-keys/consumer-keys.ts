@@ -5,15 +5,21 @@ import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-sec
 import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
 import { Password } from '@cdktf/provider-random/lib/password';
 import type { AwsEnvironment } from '../shared/aws-environment';
-import type { ConsumerSettings } from '../../settings/stage-settings';
 import { consumerKeyVar, consumerPreviousKeyVar } from '../../contracts/deck-env-names';
 import { secretsReadPolicy, type ContainerSecret, type InjectedSecrets } from '../shared/injected-secrets';
 import { skipCheckov } from '../../policy/checkov';
 import { accountAdministeredKeyPolicy, customerManagedKey } from '../shared/kms-key-policy';
 import { consumerSecretName, type Naming } from '../../contracts/naming';
 
-/** One consumer as {@link ConsumerKeys} needs it (a subset of the stage settings' consumer). */
-export type ConsumerKeySpec = Pick<ConsumerSettings, 'name' | 'keyVersion' | 'rotating'>;
+/** One consumer as {@link ConsumerKeys} needs it. */
+export interface ConsumerKeySpec {
+  /** The consumer name (`CONSUMER_NAME_PATTERN`); part of the secret name and the key variables. */
+  readonly name: string;
+  /** Generation of the current key: raising it generates a new key (a rotation or a revocation). */
+  readonly keyVersion: number;
+  /** While true the secret also carries the previous key, so both are valid during a rotation. */
+  readonly rotating: boolean;
+}
 
 /** Props of {@link ConsumerKeys}. */
 export interface ConsumerKeysProps {

@@ -1,6 +1,3 @@
-import * as crypto from 'crypto';
-import * as fs from 'fs';
-import * as path from 'path';
 import { Construct } from 'constructs';
 import { Fn } from 'cdktf';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
@@ -20,6 +17,7 @@ import { secretsReadPolicy, type InjectedSecrets } from '../shared/injected-secr
 import type { Logging } from '../logging/logging';
 import type { Naming } from '../../contracts/naming';
 import type { Network } from '../network/network';
+import { validateCaBundle } from '../../util/ca-bundle';
 
 /** The PostgreSQL port. */
 export const POSTGRES_PORT = 5432;
@@ -30,12 +28,6 @@ export const KONG_DATABASE_USER = 'kong';
 export const DATABASE_LOG_EXPORTS = ['postgresql', 'upgrade'] as const;
 /** The RDS server certificate authority the instance uses; the CA bundle must contain its root. */
 export const RDS_CA_IDENTIFIER = 'rds-ca-rsa2048-g1';
-/**
- * Largest CA bundle accepted (PEM bytes). A regional RDS bundle is a few KiB; the global bundle is
- * far larger and, base64-encoded in an environment value, would not fit the 64 KiB an ECS task
- * definition may have.
- */
-export const MAX_CA_BUNDLE_BYTES = 24 * 1024;
 
 /**
  * Server parameters. TLS is enforced. Logging is chosen so that no API key can reach the logs:
@@ -132,7 +124,7 @@ export interface KongDatabaseProps {
    */
   readonly verifyTls?: boolean;
   /**
-   * PEM text of the RDS CA bundle of the region (see {@link readCaBundle}); required when
+   * PEM text of the RDS CA bundle of the region (the settings loader reads it from `database.tls.caBundleFile`); required when
    * `verifyTls` is true. Certificates are public: the bundle travels as a plain environment value.
    * @default none
    */
@@ -387,56 +379,4 @@ export class KongDatabase extends Construct {
     if (props.multiAz === false) skip('CKV_AWS_157', optOut('multiAz'));
     if (props.performanceInsights === false) skip('CKV_AWS_353', optOut('performanceInsights'));
   }
-}
-
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
-
-/**
- * Checks that `pem` is a bundle of CA certificates only and small enough for a task definition.
- * Returns it normalized (certificates joined by newlines). `source` names it in errors.
- */
-export function validateCaBundle(pem: string, source: string): string {
-  if (Buffer.byteLength(pem, 'utf8') > MAX_CA_BUNDLE_BYTES) {
-    throw new Error(
-      `${source}: ${Buffer.byteLength(pem, 'utf8')} bytes is larger than ${MAX_CA_BUNDLE_BYTES}: use the regional RDS bundle (<region>-bundle.pem), not the global one, which would not fit an ECS task definition`,
-    );
-  }
-  const blocks = [...pem.matchAll(PEM_BLOCK)];
-  const others = blocks.filter((b) => b[1] !== 'CERTIFICATE').map((b) => b[1]);
-  if (others.length > 0) {
-    throw new Error(`${source}: contains ${others.join(', ')}; a CA bundle holds certificates only`);
-  }
-  if (blocks.length === 0) {
-    throw new Error(`${source}: no PEM certificate found (expected -----BEGIN CERTIFICATE----- blocks)`);
-  }
-  blocks.forEach((b, i) => {
-    let cert: crypto.X509Certificate;
-    try {
-      cert = new crypto.X509Certificate(b[0]);
-    } catch (err) {
-      throw new Error(`${source}: certificate ${i + 1} does not parse: ${(err as Error).message}`, {
-        cause: err,
-      });
-    }
-    if (!cert.ca) {
-      throw new Error(`${source}: certificate ${i + 1} (${cert.subject}) is not a CA certificate`);
-    }
-  });
-  return blocks.map((b) => b[0]).join('\n') + '\n';
-}
-
-/**
- * Reads the CA bundle file named by the stage settings (`database.tls.caBundleFile`), relative to
- * `repositoryRoot`, and validates it. Fails with what to do when the file is missing.
- */
-export function readCaBundle(repositoryRoot: string, relativePath: string): string {
-  const file = path.resolve(repositoryRoot, relativePath);
-  if (!fs.existsSync(file)) {
-    throw new Error(
-      `database.tls.caBundleFile: ${relativePath} does not exist. Download the RDS CA bundle of the stage's region ` +
-        `(https://truststore.pki.rds.amazonaws.com/<region>/<region>-bundle.pem) to that path and commit it, ` +
-        `or set database.tls.verify to false (README, section "Database")`,
-    );
-  }
-  return validateCaBundle(fs.readFileSync(file, 'utf8'), `database.tls.caBundleFile: ${relativePath}`);
 }

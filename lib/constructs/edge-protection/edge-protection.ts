@@ -8,7 +8,7 @@ import { Wafv2IpSet } from '@cdktf/provider-aws/lib/wafv2-ip-set';
 import { Wafv2WebAclAssociation } from '@cdktf/provider-aws/lib/wafv2-web-acl-association';
 import { Wafv2WebAclLoggingConfiguration } from '@cdktf/provider-aws/lib/wafv2-web-acl-logging-configuration';
 import type { AwsEnvironment } from '../shared/aws-environment';
-import { KEY_NAMES } from '../../kong-config/render';
+import { KEY_NAMES } from '../../contracts/key-headers';
 import type { Logging } from '../logging/logging';
 import { skipCheckov } from '../../policy/checkov';
 import type { Naming } from '../../contracts/naming';
