@@ -14,7 +14,7 @@ import {
   LocalStackStack,
   localStackProviderConfig,
 } from '../../lib/stacks/localstack-stack';
-import { stackPolicy } from '../support/policy';
+import { stackRules } from '../../lib/policy/rules';
 import { CONFIG_DIR, SynthesizedStack, testStage, type Json } from '../support/synth';
 
 /** Resource and data-source types that no free-tier LocalStack endpoint serves. */
@@ -75,7 +75,7 @@ describe('LocalStack stack of the local stage', () => {
     expect(JSON.stringify(synth.outputs)).not.toMatch(/random_password/);
   });
 
-  it.each(stackPolicy(['Project', 'Owner', 'Stage', 'ManagedBy']).map((rule) => [rule.name, rule] as const))(
+  it.each(stackRules(['Project', 'Owner', 'Stage', 'ManagedBy']).map((rule) => [rule.name, rule] as const))(
     'satisfies the stack policy: %s',
     (_name, rule) => {
       expect(rule.check(synth)).toEqual([]);

@@ -14,6 +14,7 @@ import { GatewayStack } from '../../lib/stacks/gateway-stack';
 import { Logging } from '../../lib/constructs/logging/logging';
 import { Naming } from '../../lib/contracts/naming';
 import { Network, type NetworkProps } from '../../lib/constructs/network/network';
+import { StackJson, type Json } from '../../lib/policy/stack-json';
 import { stackName } from '../../lib/contracts/naming';
 
 /** The repository's config directory. */
@@ -26,8 +27,7 @@ export const STAGE_NAMES: string[] = fs
   .map((f) => f.slice(0, -5))
   .sort();
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Json = any;
+export type { Json };
 
 /** The raw (unvalidated) JSON of a stage file, as a fresh copy tests may modify. */
 export function rawStageSettings(stage: string): Json {
@@ -44,15 +44,8 @@ export function testStage(stage: string, mutate?: (raw: Json) => void): Stage {
   return validateStageSettings(stage, `config/${stage}.json`, raw);
 }
 
-/** A synthesized stack with lookups by Terraform type. */
-export class SynthesizedStack {
-  constructor(readonly json: Json) {}
-
-  /** Every resource of `type`, as `{ name, values }` (name is the Terraform name). */
-  resources(type: string): { name: string; values: Json }[] {
-    return Object.entries(this.json.resource?.[type] ?? {}).map(([name, values]) => ({ name, values }));
-  }
-
+/** A synthesized stack with lookups by Terraform type (the rules' view, lib/policy, plus test lookups). */
+export class SynthesizedStack extends StackJson {
   /** The only resource of `type`; fails when there are none or several. */
   resource(type: string): Json {
     const found = this.resources(type);
@@ -69,23 +62,6 @@ export class SynthesizedStack {
       );
     }
     return found[0]!.values;
-  }
-
-  /** Every data source of `type`. */
-  dataSources(type: string): { name: string; values: Json }[] {
-    return Object.entries(this.json.data?.[type] ?? {}).map(([name, values]) => ({ name, values }));
-  }
-
-  /** Every resource of the stack as `{ type, name, values }`. */
-  allResources(): { type: string; name: string; values: Json }[] {
-    return Object.entries(this.json.resource ?? {}).flatMap(([type, byName]) =>
-      Object.entries(byName as Json).map(([name, values]) => ({ type, name, values })),
-    );
-  }
-
-  /** Outputs by name. */
-  get outputs(): Record<string, Json> {
-    return this.json.output ?? {};
   }
 
   /** Resolves `${aws_x.name.attr}` to the referenced resource's values (undefined otherwise). */

@@ -16,6 +16,8 @@ import { renderKongConfig } from '../kong-config/render';
 import { KongService } from '../constructs/kong/kong-service';
 import { LoadBalancer } from '../constructs/load-balancer/load-balancer';
 import { skipCheckov } from '../policy/checkov';
+import { stackRules } from '../policy/rules';
+import { applyStackPolicy } from '../policy/stack-policy-aspect';
 import { Logging } from '../constructs/logging/logging';
 import { consumerSecretName, Naming } from '../contracts/naming';
 import { Network } from '../constructs/network/network';
@@ -69,10 +71,11 @@ export class GatewayStack extends TerraformStack {
     const { stage } = props;
     const settings = stage.settings;
     this.naming = new Naming(stage.name);
+    const tags = stageTags(stage);
 
     new AwsProvider(this, 'aws', {
       region: settings.region,
-      defaultTags: [{ tags: stageTags(stage) }],
+      defaultTags: [{ tags }],
     });
     new RandomProvider(this, 'random');
     configureBackend(this, stage.name, settings.backend);
@@ -287,6 +290,9 @@ export class GatewayStack extends TerraformStack {
       description: 'ARN of the database master credentials secret',
       value: this.database.secret.arn,
     });
+
+    // Last, so the stack rules see everything above; a violation fails the synth (lib/policy).
+    applyStackPolicy(this, stackRules(Object.keys(tags)));
   }
 
   private createKongOutputs(stage: Stage): void {

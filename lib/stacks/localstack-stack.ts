@@ -8,6 +8,8 @@ import { ConsumerKeys } from '../constructs/consumer-keys/consumer-keys';
 import { configureBackend } from './backend';
 import { stageTags } from './tags';
 import { Naming } from '../contracts/naming';
+import { stackRules } from '../policy/rules';
+import { applyStackPolicy } from '../policy/stack-policy-aspect';
 
 /**
  * AWS services LocalStack serves without a paid tier (its open code) that a LocalStack stage may
@@ -97,9 +99,10 @@ export class LocalStackStack extends TerraformStack {
       throw new Error(`LocalStackStack: stage "${stage.name}" has no "localstack" setting (${stage.file})`);
     }
     this.naming = new Naming(stage.name);
+    const tags = stageTags(stage);
     new AwsProvider(this, 'aws', {
       region: stage.settings.region,
-      defaultTags: [{ tags: stageTags(stage) }],
+      defaultTags: [{ tags }],
       ...localStackProviderConfig(localstack.endpoint),
     });
     new RandomProvider(this, 'random');
@@ -118,5 +121,8 @@ export class LocalStackStack extends TerraformStack {
       description: 'Secrets Manager secret holding each consumer key (in LocalStack)',
       value: this.consumerKeys.secretNames,
     });
+
+    // The same stack rules as the full stack; a violation fails the synth (lib/policy).
+    applyStackPolicy(this, stackRules(Object.keys(tags)));
   }
 }

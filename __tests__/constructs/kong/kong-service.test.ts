@@ -12,7 +12,7 @@ import {
   resolveImage,
 } from '../../../lib/constructs/kong/kong-containers';
 import { LoadBalancer } from '../../../lib/constructs/load-balancer/load-balancer';
-import { stackPolicy } from '../../support/policy';
+import { stackRules } from '../../../lib/policy/rules';
 import { consumerEnvStem } from '../../../lib/contracts/consumers';
 import { renderKongConfig } from '../../../lib/kong-config/render';
 import {
@@ -436,7 +436,7 @@ describe.each(['dev', 'prod'] as const)('KongService in stage %s', (stageName) =
   });
 
   it.each(
-    stackPolicy(['Project'])
+    stackRules(['Project'])
       .filter((r) => !r.name.includes('default tags'))
       .map((r) => [r.name, r] as const),
   )('satisfies the stack policy: %s', (_name, rule) => {

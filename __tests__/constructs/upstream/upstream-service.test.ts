@@ -8,7 +8,7 @@ import {
   logGroupsHaveRetention,
   nothingGetsPublicAddresses,
   onlyLoadBalancerIsWorldReachable,
-} from '../../support/policy';
+} from '../../../lib/policy/rules';
 import { synthConstruct, type Json, type SynthesizedStack, testNetwork } from '../../support/synth';
 
 type Overrides = Partial<
