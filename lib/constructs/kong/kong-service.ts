@@ -20,6 +20,7 @@ import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-securit
 import type { AwsEnvironment } from '../shared/aws-environment';
 import { skipCheckov } from '../../policy/checkov';
 import type { ComputePlatform } from '../compute-platform/compute-platform';
+// eslint-disable-next-line no-restricted-imports -- TEMPORARY: removed by the base refactor
 import type { StageSettings } from '../../settings/stage-settings';
 import type { ContainerSecret, InjectedSecrets } from '../shared/injected-secrets';
 import {

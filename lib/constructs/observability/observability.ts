@@ -20,6 +20,7 @@ import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import type { z } from 'zod';
 import type { AwsEnvironment } from '../shared/aws-environment';
+// eslint-disable-next-line no-restricted-imports -- TEMPORARY: removed by the obs refactor
 import { alarmThresholdsSchema } from '../../settings/stage-settings';
 import type { Naming } from '../../contracts/naming';
 import { skipKmsKeyPolicyChecks } from '../../policy/checkov';
