@@ -30,3 +30,15 @@ export function containerDefinitions(stack: StackJson): { containers: ContainerA
   }
   return { containers, unreadable };
 }
+
+/**
+ * The problems `check` finds in each container, after one problem per unreadable task definition:
+ * what every container rule reports.
+ */
+export function containerProblems(
+  stack: StackJson,
+  check: (where: string, container: Json) => string[],
+): string[] {
+  const { containers, unreadable } = containerDefinitions(stack);
+  return [...unreadable, ...containers.flatMap(({ where, container }) => check(where, container))];
+}

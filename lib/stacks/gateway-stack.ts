@@ -105,13 +105,17 @@ export class GatewayStack extends TerraformStack {
       flowLogRetentionDays: settings.network.flowLogRetentionDays,
     });
     this.platform = new ComputePlatform(this, 'platform', { naming: this.naming, network: this.network });
-
-    const db = settings.database;
-    this.database = new KongDatabase(this, 'database', {
+    // The handles most constructs take: naming, the account and region, log groups, the VPC.
+    const handles = {
       naming: this.naming,
       environment: this.environment,
       logging: this.logging,
       network: this.network,
+    };
+
+    const db = settings.database;
+    this.database = new KongDatabase(this, 'database', {
+      ...handles,
       engineMajorVersion: db.engineMajorVersion,
       instanceClass: db.instanceClass,
       allocatedStorageGiB: db.allocatedStorageGiB,
@@ -146,10 +150,7 @@ export class GatewayStack extends TerraformStack {
 
     if (settings.rateLimiting.policy === 'redis') {
       this.rateLimitStore = new RateLimitStore(this, 'rate-limit-store', {
-        naming: this.naming,
-        environment: this.environment,
-        logging: this.logging,
-        network: this.network,
+        ...handles,
         nodeType: settings.rateLimiting.redisNodeType,
         replicas: settings.rateLimiting.redisReplicas,
         secretRecoveryWindowDays: settings.consumerSecrets.recoveryWindowDays,
@@ -159,10 +160,7 @@ export class GatewayStack extends TerraformStack {
 
     const up = settings.upstream;
     this.upstream = new UpstreamService(this, 'upstream', {
-      naming: this.naming,
-      environment: this.environment,
-      logging: this.logging,
-      network: this.network,
+      ...handles,
       platform: this.platform,
       imageTag: up.imageTag,
       cpu: up.cpu,

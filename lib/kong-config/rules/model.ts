@@ -118,9 +118,12 @@ export function effectivePlugin(
   );
 }
 
-/** True when a route hands requests to an upstream: it has a service and nothing terminates it first. */
-export function reachesUpstream(model: DeckModel, route: RouteEntry): boolean {
-  return route.service !== undefined && effectivePlugin(model, route, 'request-termination') === undefined;
+/** The routes that hand requests to an upstream: each has a service and nothing terminates it first. */
+export function upstreamRoutes(model: DeckModel): RouteEntry[] {
+  return model.routes.filter(
+    (route) =>
+      route.service !== undefined && effectivePlugin(model, route, 'request-termination') === undefined,
+  );
 }
 
 /** A named rule over a decK file; `check` returns one line per violation (empty: compliant). */

@@ -1,4 +1,4 @@
-import { reachesUpstream, type KongRule } from './model';
+import { type KongRule, upstreamRoutes } from './model';
 
 /** Routes to the LLM gateway stream responses (server-sent events): Kong must not buffer them. */
 export const streamingUnbuffered: KongRule = {
@@ -6,8 +6,7 @@ export const streamingUnbuffered: KongRule = {
   description: 'every upstream-reaching route has response_buffering false',
   source: 'our policy: streamed LLM tokens must reach clients as they are generated (Kong defaults to true)',
   check(model) {
-    return model.routes
-      .filter((r) => reachesUpstream(model, r))
+    return upstreamRoutes(model)
       .filter((r) => r.raw?.response_buffering !== false)
       .map((r) => `${r.where}.response_buffering: must be false (${r.name} streams responses)`);
   },

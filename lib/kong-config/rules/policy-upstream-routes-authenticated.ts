@@ -1,4 +1,4 @@
-import { effectivePlugin, reachesUpstream, type KongRule } from './model';
+import { effectivePlugin, type KongRule, upstreamRoutes } from './model';
 
 /** Every route that hands requests to an upstream runs key-auth (on the route, its service, or globally). */
 export const upstreamRoutesAuthenticated: KongRule = {
@@ -6,15 +6,13 @@ export const upstreamRoutesAuthenticated: KongRule = {
   description: 'every route that reaches an upstream has key-auth, without an anonymous fallback',
   source: 'our policy: the upstream is never reachable without a consumer key (issue 5)',
   check(model) {
-    return model.routes
-      .filter((r) => reachesUpstream(model, r))
-      .flatMap((r) => {
-        const auth = effectivePlugin(model, r, 'key-auth');
-        if (!auth || auth.raw?.enabled === false)
-          return [`${r.where} (${r.name}): reaches "${r.service}" without key-auth`];
-        if (auth.config?.anonymous)
-          return [`${auth.where}: anonymous consumer lets unauthenticated requests through`];
-        return [];
-      });
+    return upstreamRoutes(model).flatMap((r) => {
+      const auth = effectivePlugin(model, r, 'key-auth');
+      if (!auth || auth.raw?.enabled === false)
+        return [`${r.where} (${r.name}): reaches "${r.service}" without key-auth`];
+      if (auth.config?.anonymous)
+        return [`${auth.where}: anonymous consumer lets unauthenticated requests through`];
+      return [];
+    });
   },
 };

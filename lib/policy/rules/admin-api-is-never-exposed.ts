@@ -1,10 +1,25 @@
-import { containerDefinitions } from '../container-definitions';
+import { containerProblems } from '../container-definitions';
 import { egressPortRanges, ingressPermissions } from '../network-permissions';
 import type { Json } from '../stack-json';
 import type { StackRule } from '../stack-rule';
 
 /** Kong's admin API port: loopback only, never in a security group, target group or port mapping. */
 export const KONG_ADMIN_PORT = 8001;
+
+/** The admin port mapped by a container, or the admin API bound beyond loopback. */
+function adminApiInContainer(where: string, container: Json): string[] {
+  const problems: string[] = [];
+  for (const m of (container.portMappings ?? []) as Json[]) {
+    if (m.containerPort === KONG_ADMIN_PORT || m.hostPort === KONG_ADMIN_PORT) {
+      problems.push(`${where} maps port ${KONG_ADMIN_PORT}`);
+    }
+  }
+  const admin = ((container.environment ?? []) as Json[]).find((e) => e.name === 'KONG_ADMIN_LISTEN');
+  if (admin && !/^(127\.0\.0\.1|\[::1\]):\d+/.test(String(admin.value)) && admin.value !== 'off') {
+    problems.push(`${where} binds the admin API to "${admin.value}" instead of loopback`);
+  }
+  return problems;
+}
 
 /**
  * Kong's admin API (8001) appears in no security group rule (ingress or egress), target group,
@@ -40,19 +55,6 @@ export const adminApiIsNeverExposed: StackRule = {
         problems.push(`aws_lb_listener.${r.name} listens on ${KONG_ADMIN_PORT}`);
       }
     }
-    const { containers, unreadable } = containerDefinitions(stack);
-    problems.push(...unreadable);
-    for (const { where, container } of containers) {
-      for (const m of (container.portMappings ?? []) as Json[]) {
-        if (m.containerPort === KONG_ADMIN_PORT || m.hostPort === KONG_ADMIN_PORT) {
-          problems.push(`${where} maps port ${KONG_ADMIN_PORT}`);
-        }
-      }
-      const admin = ((container.environment ?? []) as Json[]).find((e) => e.name === 'KONG_ADMIN_LISTEN');
-      if (admin && !/^(127\.0\.0\.1|\[::1\]):\d+/.test(String(admin.value)) && admin.value !== 'off') {
-        problems.push(`${where} binds the admin API to "${admin.value}" instead of loopback`);
-      }
-    }
-    return problems;
+    return [...problems, ...containerProblems(stack, adminApiInContainer)];
   },
 };

@@ -1,4 +1,4 @@
-import { containerDefinitions } from '../container-definitions';
+import { containerProblems } from '../container-definitions';
 import type { StackRule } from '../stack-rule';
 
 /**
@@ -12,14 +12,10 @@ export const everyContainerLogsToCloudWatch: StackRule = {
   name: 'every container logs to CloudWatch (awslogs with a log group)',
   why: 'a container without logs cannot be debugged or audited, and its output is lost when the task stops',
   check(stack) {
-    const { containers, unreadable } = containerDefinitions(stack);
-    const problems = [...unreadable];
-    for (const { where, container } of containers) {
+    return containerProblems(stack, (where, container) => {
       const log = container.logConfiguration;
-      if (log?.logDriver !== 'awslogs' || !log.options?.['awslogs-group']) {
-        problems.push(`${where} does not log to CloudWatch through awslogs`);
-      }
-    }
-    return problems;
+      const toCloudWatch = log?.logDriver === 'awslogs' && Boolean(log.options?.['awslogs-group']);
+      return toCloudWatch ? [] : [`${where} does not log to CloudWatch through awslogs`];
+    });
   },
 };

@@ -1,4 +1,4 @@
-import type { Json } from '../stack-json';
+import type { Json, StackJson } from '../stack-json';
 import type { StackRule } from '../stack-rule';
 
 /** Where a generated secret (`random_password.<name>.result`) may flow: secret stores only. */
@@ -35,23 +35,28 @@ export const generatedSecretsStayInSecretStores: StackRule = {
   name: 'generated secrets flow only into the database, the cache and Secrets Manager, never into an output',
   why: 'a random_password result referenced elsewhere (an output, a tag, a container environment) is a leak',
   check(stack) {
-    const problems: string[] = [];
-    for (const r of stack.allResources()) {
-      const allowed = SECRET_SINKS[r.type] ?? [];
-      for (const { where, text } of strings(r.values, '')) {
-        const sink = allowed.some((field) => where === field || where.startsWith(`${field}[`));
-        if (GENERATED.test(text) && !sink)
-          problems.push(`${r.type}.${r.name}.${where} uses a generated secret`);
-      }
-    }
-    for (const [name, output] of Object.entries(stack.outputs)) {
-      for (const { text } of strings(output.value, '')) {
-        if (GENERATED.test(text) || /\.(secret_string|password|auth_token)\b/.test(text)) {
-          problems.push(`output ${name} reveals a secret value`);
-          break;
-        }
-      }
-    }
-    return problems;
+    return [...leaksIntoResources(stack), ...leaksIntoOutputs(stack)];
   },
 };
+
+/** Every attribute outside the secret stores that references a generated secret. */
+function leaksIntoResources(stack: StackJson): string[] {
+  return stack.allResources().flatMap((r) => {
+    const allowed = SECRET_SINKS[r.type] ?? [];
+    return strings(r.values, '')
+      .filter(({ text }) => GENERATED.test(text))
+      .filter(({ where }) => !allowed.some((field) => where === field || where.startsWith(`${field}[`)))
+      .map(({ where }) => `${r.type}.${r.name}.${where} uses a generated secret`);
+  });
+}
+
+/** Every output whose value references a generated secret or a secret attribute. */
+function leaksIntoOutputs(stack: StackJson): string[] {
+  return Object.entries(stack.outputs)
+    .filter(([, output]) =>
+      strings(output.value, '').some(
+        ({ text }) => GENERATED.test(text) || /\.(secret_string|password|auth_token)\b/.test(text),
+      ),
+    )
+    .map(([name]) => `output ${name} reveals a secret value`);
+}

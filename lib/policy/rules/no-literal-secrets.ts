@@ -32,18 +32,16 @@ export const noLiteralSecrets: StackRule = {
   name: 'no password, token or key is a literal',
   why: 'a literal secret lives in the repository and in every synthesized plan (secrets in a container environment: noSecretsInContainerEnvironment)',
   check(stack) {
-    const problems: string[] = [];
-    for (const [type, fields] of Object.entries(SECRET_FIELDS)) {
-      for (const r of stack.resources(type)) {
-        for (const field of fields) {
-          const v = r.values[field];
-          if (v === undefined) continue;
-          if (typeof v !== 'string' || !isExpressionWithoutLongLiterals(v)) {
-            problems.push(`${type}.${r.name}.${field} is a literal, not a reference to a generated value`);
-          }
-        }
-      }
-    }
-    return problems;
+    return Object.entries(SECRET_FIELDS).flatMap(([type, fields]) =>
+      stack.resources(type).flatMap((r) =>
+        fields
+          .filter((field) => r.values[field] !== undefined)
+          .filter((field) => {
+            const v = r.values[field];
+            return typeof v !== 'string' || !isExpressionWithoutLongLiterals(v);
+          })
+          .map((field) => `${type}.${r.name}.${field} is a literal, not a reference to a generated value`),
+      ),
+    );
   },
 };

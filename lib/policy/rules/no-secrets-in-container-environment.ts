@@ -1,4 +1,4 @@
-import { containerDefinitions } from '../container-definitions';
+import { containerProblems } from '../container-definitions';
 import type { Json } from '../stack-json';
 import type { StackRule } from '../stack-rule';
 
@@ -18,15 +18,10 @@ export const noSecretsInContainerEnvironment: StackRule = {
   name: 'no secret-looking variable in any container environment (they come from ECS secrets)',
   why: 'task definitions are readable by anyone with ecs:DescribeTaskDefinition and end up in state and plans',
   check(stack) {
-    const { containers, unreadable } = containerDefinitions(stack);
-    const problems = [...unreadable];
-    for (const { where, container } of containers) {
-      for (const e of (container.environment ?? []) as Json[]) {
-        if (SECRET_LOOKING_NAME.test(String(e.name))) {
-          problems.push(`${where} sets ${e.name} in its environment; inject it through "secrets"`);
-        }
-      }
-    }
-    return problems;
+    return containerProblems(stack, (where, container) =>
+      ((container.environment ?? []) as Json[])
+        .filter((e) => SECRET_LOOKING_NAME.test(String(e.name)))
+        .map((e) => `${where} sets ${e.name} in its environment; inject it through "secrets"`),
+    );
   },
 };

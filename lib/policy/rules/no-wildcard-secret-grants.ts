@@ -15,26 +15,30 @@ export const noWildcardSecretGrants: StackRule = {
   name: 'identity policies grant secrets and keys on named resources only',
   why: 'a wildcard GetSecretValue or kms:Decrypt lets a task read every secret of the account',
   check(stack) {
-    const problems: string[] = [];
-    for (const d of stack.dataSources('aws_iam_policy_document')) {
-      for (const [i, st] of ((d.values.statement ?? []) as Json[]).entries()) {
-        if (st.principals) continue; // a resource (key) policy: `*` there means "this key"
-        if (st.effect === 'Deny') continue;
-        const actions = (st.actions ?? []) as string[];
-        const sensitive = actions.some((a) => a === '*' || /^(secretsmanager|kms|ssm):/i.test(a));
-        if (!sensitive) continue;
-        const wildAction = actions.filter((a) => a.includes('*'));
-        const resources = (st.resources ?? []) as string[];
-        const wildResource = resources.filter((res) => res.replace(/\$\{[^}]*\}/g, '').includes('*'));
-        const where = `data.aws_iam_policy_document.${d.name}.statement[${i}]`;
-        if (wildAction.length > 0) problems.push(`${where} grants ${wildAction.join(', ')}`);
-        if (resources.length === 0 || wildResource.length > 0 || st.not_resources) {
-          problems.push(
-            `${where} grants ${actions.join(', ')} on ${resources.join(', ') || 'no named resource'}`,
-          );
-        }
-      }
-    }
-    return problems;
+    return stack
+      .dataSources('aws_iam_policy_document')
+      .flatMap((d) =>
+        ((d.values.statement ?? []) as Json[]).flatMap((st, i) =>
+          wildcardGrants(st, `data.aws_iam_policy_document.${d.name}.statement[${i}]`),
+        ),
+      );
   },
 };
+
+/** What one statement grants too widely (nothing for key policies, denies and other services). */
+function wildcardGrants(st: Json, where: string): string[] {
+  if (st.principals) return []; // a resource (key) policy: `*` there means "this key"
+  if (st.effect === 'Deny') return [];
+  const actions = (st.actions ?? []) as string[];
+  const sensitive = actions.some((a) => a === '*' || /^(secretsmanager|kms|ssm):/i.test(a));
+  if (!sensitive) return [];
+  const problems: string[] = [];
+  const wildAction = actions.filter((a) => a.includes('*'));
+  const resources = (st.resources ?? []) as string[];
+  const wildResource = resources.filter((res) => res.replace(/\$\{[^}]*\}/g, '').includes('*'));
+  if (wildAction.length > 0) problems.push(`${where} grants ${wildAction.join(', ')}`);
+  if (resources.length === 0 || wildResource.length > 0 || st.not_resources) {
+    problems.push(`${where} grants ${actions.join(', ')} on ${resources.join(', ') || 'no named resource'}`);
+  }
+  return problems;
+}

@@ -1,4 +1,12 @@
+import type { Json } from '../stack-json';
 import type { StackRule } from '../stack-rule';
+
+/** Each resource type that can get a public address, how it shows, and what to say. */
+const PUBLIC_ADDRESSES: [type: string, isPublic: (values: Json) => boolean, what: string][] = [
+  ['aws_subnet', (v) => v.map_public_ip_on_launch === true, 'maps public IPs on launch'],
+  ['aws_db_instance', (v) => v.publicly_accessible === true, 'is publicly accessible'],
+  ['aws_ecs_service', (v) => v.network_configuration?.assign_public_ip === true, 'assigns public IPs'],
+];
 
 /**
  * No subnet maps public IPs on launch, no database is publicly accessible, no ECS service assigns
@@ -13,20 +21,11 @@ export const nothingGetsPublicAddresses: StackRule = {
   name: 'no subnet, task or database gets a public address',
   why: 'only the load balancer and NAT gateways face the internet',
   check(stack) {
-    const problems: string[] = [];
-    for (const r of stack.resources('aws_subnet')) {
-      if (r.values.map_public_ip_on_launch === true)
-        problems.push(`aws_subnet.${r.name} maps public IPs on launch`);
-    }
-    for (const r of stack.resources('aws_db_instance')) {
-      if (r.values.publicly_accessible === true)
-        problems.push(`aws_db_instance.${r.name} is publicly accessible`);
-    }
-    for (const r of stack.resources('aws_ecs_service')) {
-      if (r.values.network_configuration?.assign_public_ip === true) {
-        problems.push(`aws_ecs_service.${r.name} assigns public IPs`);
-      }
-    }
-    return problems;
+    return PUBLIC_ADDRESSES.flatMap(([type, isPublic, what]) =>
+      stack
+        .resources(type)
+        .filter((r) => isPublic(r.values))
+        .map((r) => `${type}.${r.name} ${what}`),
+    );
   },
 };
