@@ -13,9 +13,9 @@ import { addressLines, addressListFile, addressListHeader } from '../__tests__/s
 
 const baselineIndex = process.argv.indexOf('--baseline');
 const baselineDir = baselineIndex >= 0 ? process.argv[baselineIndex + 1] : undefined;
-const { stages } = buildApp();
 const outdir = baselineDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'addresses-'));
-if (!baselineDir) buildApp({ outdir }).app.synth();
+const { app, stages } = buildApp({ outdir });
+if (!baselineDir) app.synth();
 for (const stage of stages) {
   const json = JSON.parse(
     fs.readFileSync(path.join(outdir, 'stacks', stackName(stage.name), 'cdk.tf.json'), 'utf8'),

@@ -21,9 +21,9 @@ import {
 import { STAGE_NAMES, type Json } from '../support/synth';
 
 const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'addresses-test-'));
-const { stages } = buildApp({ outdir });
 // One synth of every stage for the whole file.
-buildApp({ outdir }).app.synth();
+const { app, stages } = buildApp({ outdir });
+app.synth();
 afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
 
 function stackJson(stage: string): Json {
