@@ -41,11 +41,21 @@ const DEPENDENCY_RULE = [
     },
   },
   {
+    // One exception: the alarm thresholds and their defaults belong to the observability code, and
+    // the schema imports them (issue 12); that module imports nothing of the project (next entry).
     files: ['lib/settings/**/*.ts'],
     ban: banFolders(
-      ['constructs', 'stacks', 'kong-config', 'policy'],
-      'Settings import nothing from constructs, stacks, kong-config or policy: what they share lives in lib/contracts.',
+      ['constructs(?!/observability/thresholds$)', 'stacks', 'kong-config', 'policy'],
+      'Settings import nothing from constructs (but constructs/observability/thresholds), stacks, kong-config or policy: what they share lives in lib/contracts.',
     ),
+  },
+  {
+    files: ['lib/constructs/observability/thresholds.ts'],
+    ban: {
+      regex: '^\\.\\.?/',
+      message:
+        'The alarm thresholds are imported by the settings schema: they import nothing of the project (and no provider class).',
+    },
   },
   {
     // Constructs import lib/policy (Checkov skips): policy importing settings would bypass their rule.

@@ -74,7 +74,19 @@ const BAD: [string, string, string, RegExp][] = [
     "import { KongService } from '../constructs/kong/kong-service';",
     /Settings import/,
   ],
+  [
+    'settings',
+    'lib/settings/y.ts',
+    "import { alarmWidgets } from '../constructs/observability/dashboard';",
+    /Settings import/,
+  ],
   ['settings', 'lib/settings/y.ts', "import { stageTags } from '../stacks/tags';", /Settings import/],
+  [
+    'observability thresholds',
+    'lib/constructs/observability/thresholds.ts',
+    "import type { Naming } from '../../contracts/naming';",
+    /import nothing of the project/,
+  ],
   [
     'settings',
     'lib/settings/y.ts',
@@ -153,7 +165,11 @@ const GOOD: [string, string, string][] = [
   [
     'settings',
     'lib/settings/y.ts',
-    "import { SMOKE_CONSUMER } from '../contracts/consumers';\nimport { parseCidr } from '../util/cidr';",
+    [
+      "import { SMOKE_CONSUMER } from '../contracts/consumers';",
+      "import { parseCidr } from '../util/cidr';",
+      "import { DEFAULT_ALARM_THRESHOLDS } from '../constructs/observability/thresholds';",
+    ].join('\n'),
   ],
   [
     'kong-config',

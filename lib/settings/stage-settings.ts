@@ -18,6 +18,7 @@ import {
   envStemCollisions,
   SMOKE_CONSUMER,
 } from '../contracts/consumers';
+import { DEFAULT_ALARM_THRESHOLDS, type AlarmThresholds } from '../constructs/observability/thresholds';
 
 /** Stage names as the contracts fix them; they become stack names `kong-gateway-<stage>`. */
 export const STAGE_NAME_PATTERN = /^[a-z][a-z0-9-]{1,20}$/;
@@ -452,43 +453,34 @@ const wafSettings = z
   })
   .prefault({});
 
-/** Alarm thresholds; `lib/constructs/observability/observability.ts` documents each alarm's evaluation window. */
+/**
+ * Alarm thresholds. What each one means and its default belong to the observability code
+ * (`lib/constructs/observability/thresholds.ts`, {@link DEFAULT_ALARM_THRESHOLDS}); this adds
+ * only the bounds a stage file must respect.
+ */
+const alarmDefaults = DEFAULT_ALARM_THRESHOLDS;
 export const alarmThresholdsSchema = z
   .strictObject({
-    /** ALB-generated 5xx as a percentage of requests (3 of 5 one-minute periods). @default 1 */
-    alb5xxPercent: z.number().positive().max(100).default(1),
-    /** Target (Kong) 5xx as a percentage of requests (3 of 5 one-minute periods). @default 5 */
-    target5xxPercent: z.number().positive().max(100).default(5),
-    /**
-     * p99 of the ALB's TargetResponseTime in seconds (time to the response headers). LLM calls
-     * without streaming take tens of seconds, so the default is generous.
-     * @default 60
-     */
-    p99ResponseTimeSeconds: z.number().positive().max(4000).default(60),
-    /** Unhealthy targets tolerated (alarm when above, for 3 minutes). @default 0 */
-    unhealthyHosts: z.number().int().min(0).default(0),
-    /** RDS CPU percent, average over 15 minutes. @default 80 */
-    databaseCpuPercent: z.number().positive().max(100).default(80),
-    /** RDS free storage floor in GiB. @default 5 */
-    databaseFreeStorageGiB: z.number().positive().default(5),
-    /**
-     * RDS connections ceiling.
-     * @default 80 % of PostgreSQL's default max_connections for the instance class
-     */
+    alb5xxPercent: z.number().positive().max(100).default(alarmDefaults.alb5xxPercent),
+    target5xxPercent: z.number().positive().max(100).default(alarmDefaults.target5xxPercent),
+    p99ResponseTimeSeconds: z.number().positive().max(4000).default(alarmDefaults.p99ResponseTimeSeconds),
+    unhealthyHosts: z.number().int().min(0).default(alarmDefaults.unhealthyHosts),
+    databaseCpuPercent: z.number().positive().max(100).default(alarmDefaults.databaseCpuPercent),
+    databaseFreeStorageGiB: z.number().positive().default(alarmDefaults.databaseFreeStorageGiB),
+    /** No default here: the construct derives it from the instance class. */
     databaseConnections: positiveInt.optional(),
-    /** Read replica lag in seconds (only where a replica exists). @default 60 */
-    replicaLagSeconds: positiveInt.default(60),
-    /** 401 responses from Kong per 5 minutes (a key leak, a broken client, or a key-guessing run). @default 500 */
-    unauthorizedPer5Minutes: positiveInt.default(500),
-    /** 429 responses from Kong per 5 minutes (a consumer hitting its limits). @default 500 */
-    rateLimitedPer5Minutes: positiveInt.default(500),
-    /** ElastiCache engine CPU percent. @default 75 */
-    redisCpuPercent: z.number().positive().max(100).default(75),
-    /** ElastiCache memory used, percent of maxmemory. @default 80 */
-    redisMemoryPercent: z.number().positive().max(100).default(80),
-    /** Evicted keys per 5 minutes (evicted counters reset limits). @default 0 */
-    redisEvictions: z.number().int().min(0).default(0),
-  })
+    replicaLagSeconds: positiveInt.default(alarmDefaults.replicaLagSeconds),
+    unauthorizedPer5Minutes: positiveInt.default(alarmDefaults.unauthorizedPer5Minutes),
+    rateLimitedPer5Minutes: positiveInt.default(alarmDefaults.rateLimitedPer5Minutes),
+    redisCpuPercent: z.number().positive().max(100).default(alarmDefaults.redisCpuPercent),
+    redisMemoryPercent: z.number().positive().max(100).default(alarmDefaults.redisMemoryPercent),
+    redisEvictions: z.number().int().min(0).default(alarmDefaults.redisEvictions),
+    redisConnectionErrorsPer5Minutes: z
+      .number()
+      .int()
+      .min(0)
+      .default(alarmDefaults.redisConnectionErrorsPer5Minutes),
+  } satisfies Record<keyof AlarmThresholds, z.ZodType>)
   .prefault({});
 
 const alarmSettings = z

@@ -246,20 +246,9 @@ export class GatewayStack extends TerraformStack {
       ...(alarms.topicArn !== undefined ? { alarmTopicArn: alarms.topicArn } : {}),
       thresholds: alarms.thresholds,
       loadBalancer: this.loadBalancer,
-      kong: {
-        cluster: this.platform.cluster,
-        service: this.kong.service,
-        accessLogGroup: this.kong.logGroup,
-      },
-      database: { instance: this.database.instance, instanceClass: settings.database.instanceClass },
-      ...(this.rateLimitStore
-        ? {
-            rateLimitStore: {
-              replicationGroup: this.rateLimitStore.replicationGroup,
-              nodeCount: 1 + settings.rateLimiting.redisReplicas,
-            },
-          }
-        : {}),
+      kong: this.kong,
+      database: this.database,
+      ...(this.rateLimitStore ? { rateLimitStore: this.rateLimitStore } : {}),
       ...(this.edgeProtection ? { edge: this.edgeProtection } : {}),
       keyDeletionWindowDays,
     });

@@ -15,6 +15,7 @@ import {
   VOLUME_INIT_SCRIPT,
   configSyncScript,
 } from '../../../lib/constructs/kong/kong-containers';
+import { CONFIG_SYNC_FAILED_LINE } from '../../../lib/contracts/log-lines';
 
 interface Run {
   status: number | null;
@@ -130,6 +131,9 @@ describe('the config-sync container', () => {
   const config = '_format_version: "3.0"\nservices: []\n';
   const env = { [DECK_CONFIG_ENV]: Buffer.from(config).toString('base64') };
   const script = configSyncScript('http://127.0.0.1:8001');
+  /** Output lines the config-sync failure metric filter counts. */
+  const failureLines = (r: Run) =>
+    `${r.stdout}${r.stderr}`.split('\n').filter((l) => l.includes(CONFIG_SYNC_FAILED_LINE));
 
   it('decodes the file and syncs it through the loopback admin API', () => {
     const r = run(script, { env });
@@ -149,6 +153,8 @@ describe('the config-sync container', () => {
       expect(r.sleeps[i]).toBeLessThan(base + 5);
     });
     expect(r.stdout).toMatch(/configuration applied \(attempt 4\)/);
+    // Failed attempts that are retried are not a failure the alarm should count.
+    expect(failureLines(r)).toEqual([]);
   });
 
   it(`gives up after ${CONFIG_SYNC_ATTEMPTS} attempts with exit 1`, () => {
@@ -156,12 +162,20 @@ describe('the config-sync container', () => {
     expect(r.status).toBe(1);
     expect(r.calls).toHaveLength(CONFIG_SYNC_ATTEMPTS);
     expect(r.stderr).toMatch(/giving up after 8 attempts/);
+    expect(failureLines(r)).toEqual([
+      'config-sync: FAILED: giving up after 8 attempts; Kong keeps its previous configuration',
+    ]);
   });
 
   it('stops at once when the file cannot be decoded', () => {
     const r = run(script, { env: { [DECK_CONFIG_ENV]: '%%% not base64 %%%' } });
     expect(r.status).toBe(1);
     expect(r.calls).toEqual([]);
+    expect(failureLines(r)).toEqual([`config-sync: FAILED: cannot decode ${DECK_CONFIG_ENV}`]);
+  });
+
+  it('prints no failure line when the first sync succeeds', () => {
+    expect(failureLines(run(script, { env }))).toEqual([]);
   });
 });
 

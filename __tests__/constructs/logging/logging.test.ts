@@ -4,6 +4,7 @@ import { AwsEnvironment } from '../../../lib/constructs/shared/aws-environment';
 import { Logging, type LoggingProps } from '../../../lib/constructs/logging/logging';
 import { Naming } from '../../../lib/contracts/naming';
 import { checkovSkipsByAddress, synthWithComments } from '../../support/terraform-json';
+import type { Json } from '../../support/synth';
 
 function synthLogging(props: Partial<LoggingProps>) {
   const stack = new TerraformStack(new App(), 'logging-test');
@@ -36,6 +37,31 @@ describe('Logging', () => {
 
     it('records no retention skip, so a log group under a year fails the scan', () => {
       expect(Object.values(skips).flat()).not.toContain('CKV_AWS_338');
+    });
+
+    it('lets CloudWatch Logs use the key only for log groups of this account and region', () => {
+      const doc = Object.entries(json.data.aws_iam_policy_document as Record<string, Json>).find(([name]) =>
+        name.includes('key-policy'),
+      )![1];
+      const logs = (doc.statement as Json[]).find((s) => s.sid === 'CloudWatchLogsUse');
+      expect(logs.principals).toEqual([{ type: 'Service', identifiers: ['logs.eu-west-1.amazonaws.com'] }]);
+      expect(logs.resources).toEqual(['*']);
+      expect(logs.condition).toEqual([
+        {
+          test: 'ArnLike',
+          variable: 'kms:EncryptionContext:aws:logs:arn',
+          values: [
+            expect.stringMatching(
+              /^arn:\$\{data\.aws_partition\.[^}]+\}:logs:eu-west-1:\$\{data\.aws_caller_identity\.[^}]+\.account_id\}:log-group:\*$/,
+            ),
+          ],
+        },
+      ]);
+      // The account administers the key; no other principal is named.
+      expect((doc.statement as Json[]).map((s) => s.sid)).toEqual([
+        'AccountAdministration',
+        'CloudWatchLogsUse',
+      ]);
     });
 
     it('marks the key policy checks that misread a KMS key policy, with their reasons', () => {

@@ -10,14 +10,13 @@ import {
   KONG_ACCESS_LOG_ENVIRONMENT,
   KONG_ACCESS_LOG_FIELDS,
 } from '../../../lib/constructs/kong/kong-access-log';
-import {
-  DEFAULT_ALARM_THRESHOLDS,
-  Observability,
-  defaultConnectionAlarmThreshold,
-  type ObservabilityProps,
-} from '../../../lib/constructs/observability/observability';
+import { Observability, type ObservabilityProps } from '../../../lib/constructs/observability/observability';
+import { defaultConnectionAlarmThreshold } from '../../../lib/constructs/observability/rds-capacity';
+import { DEFAULT_ALARM_THRESHOLDS } from '../../../lib/constructs/observability/thresholds';
+import { replicationGroupMemberIds } from '../../../lib/constructs/rate-limit-store/member-ids';
 import {
   synthConstruct,
+  synthGateway,
   synthStage,
   testStage,
   type Json,
@@ -62,18 +61,32 @@ function synthObservability(options: Options = {}): SynthesizedStack {
     new Observability(stack, 'observability', {
       naming,
       environment,
-      loadBalancer: { alb, targetGroup },
-      kong: { cluster, service, accessLogGroup },
+      loadBalancer: {
+        metricDimensions: { LoadBalancer: alb.arnSuffix },
+        targetGroupMetricDimensions: { LoadBalancer: alb.arnSuffix, TargetGroup: targetGroup.arnSuffix },
+      },
+      kong: {
+        metricDimensions: { ClusterName: cluster.name, ServiceName: service.name },
+        logGroup: accessLogGroup,
+      },
       ...(primary
         ? {
             database: {
-              instance: primary,
+              metricDimensions: { DBInstanceIdentifier: primary.identifier },
               instanceClass: 'db.t4g.micro',
-              ...(replica ? { readReplicas: [replica] } : {}),
+              ...(replica
+                ? { readReplicaMetricDimensions: [{ DBInstanceIdentifier: replica.identifier }] }
+                : {}),
             },
           }
         : {}),
-      ...(redis ? { rateLimitStore: { replicationGroup: redis, nodeCount: options.redisNodes! } } : {}),
+      ...(redis
+        ? {
+            rateLimitStore: {
+              memberClusterIds: replicationGroupMemberIds(redis.replicationGroupId, options.redisNodes!),
+            },
+          }
+        : {}),
       ...options.props,
     });
   });
@@ -113,12 +126,14 @@ describe('Observability with a database and no read replica (the stages today)',
         'database-cpu',
         'database-free-storage',
         'database-connections',
+        'config-sync-failed',
       ]
         .map((n) => `kong-gateway-test-${n}`)
         .sort(),
     );
     expect(synth.text).not.toMatch(/ReplicaLag/);
     expect(synth.text).not.toMatch(/AWS\/ElastiCache/);
+    expect(synth.text).not.toMatch(/failed to connect to Redis/);
   });
 
   it('sends every alarm and its recovery to the stage topic, with a runbook link', () => {
@@ -129,7 +144,7 @@ describe('Observability with a database and no read replica (the stages today)',
     }
   });
 
-  it('encrypts the topic with its own key that CloudWatch may use', () => {
+  it('encrypts the topic with its own key that only this stage’s CloudWatch alarms may use', () => {
     const topic = synth.resource('aws_sns_topic');
     expect(topic.name).toBe('kong-gateway-test-alarms');
     expect(topic.kms_master_key_id).toMatch(/^\$\{aws_kms_key\.observability_topic-key.*\.arn\}$/);
@@ -139,6 +154,14 @@ describe('Observability with a database and no read replica (the stages today)',
     const cw = (keyPolicy.values.statement as Json[]).find((s) => s.sid === 'CloudWatchAlarmsPublish');
     expect(cw.principals).toEqual([{ type: 'Service', identifiers: ['cloudwatch.amazonaws.com'] }]);
     expect(cw.actions.sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
+    expect(cw.condition).toEqual([
+      { test: 'StringEquals', variable: 'aws:SourceAccount', values: [expect.stringMatching(/caller/)] },
+      {
+        test: 'ArnLike',
+        variable: 'aws:SourceArn',
+        values: [expect.stringMatching(/:alarm:kong-gateway-test-\*$/)],
+      },
+    ]);
     expect(synth.resourceNamed('aws_kms_key', 'topic-key').enable_key_rotation).toBe(true);
   });
 
@@ -148,6 +171,11 @@ describe('Observability with a database and no read replica (the stages today)',
     const cw = statements.find((s) => s.sid === 'CloudWatchAlarmsOfThisAccount');
     expect(cw.condition).toEqual([
       { test: 'StringEquals', variable: 'aws:SourceAccount', values: [expect.stringMatching(/caller/)] },
+      {
+        test: 'ArnLike',
+        variable: 'aws:SourceArn',
+        values: [expect.stringMatching(/:alarm:kong-gateway-test-\*$/)],
+      },
     ]);
     const deny = statements.find((s) => s.sid === 'DenyInsecureTransport');
     expect(deny).toMatchObject({
@@ -155,6 +183,10 @@ describe('Observability with a database and no read replica (the stages today)',
       condition: [{ variable: 'aws:SecureTransport', values: ['false'] }],
     });
     expect(synth.resource('aws_sns_topic_policy').arn).toMatch(/aws_sns_topic\./);
+  });
+
+  it('names every alarm so that the SourceArn pattern of the topic covers it', () => {
+    for (const name of alarmNames(synth)) expect(name.startsWith('kong-gateway-test-')).toBe(true);
   });
 
   it('subscribes each configured address by email, addressed by the address (stable when the list changes)', () => {
@@ -173,63 +205,29 @@ describe('Observability with a database and no read replica (the stages today)',
     ).toThrow(/"OnCall@example.com" is listed twice/);
   });
 
-  it('computes the ALB 5xx rate as a percentage of requests, only from minutes with traffic', () => {
-    const a = alarm(synth, 'alb-5xx-rate');
-    expect(query(a, 'errors').metric).toMatchObject({
-      namespace: 'AWS/ApplicationELB',
-      metric_name: 'HTTPCode_ELB_5XX_Count',
-      stat: 'Sum',
-      dimensions: { LoadBalancer: '${aws_lb.alb.arn_suffix}' },
-    });
-    expect(query(a, 'rate').expression).toBe('IF(requests >= 20, 100 * FILL(errors, 0) / requests, 0)');
-    expect(a).toMatchObject({
-      threshold: DEFAULT_ALARM_THRESHOLDS.alb5xxPercent,
-      comparison_operator: 'GreaterThanThreshold',
-      evaluation_periods: 5,
-      datapoints_to_alarm: 3,
-    });
-  });
-
-  it("takes the target 5xx from Kong's target group", () => {
-    const errors = query(alarm(synth, 'target-5xx-rate'), 'errors').metric;
-    expect(errors.metric_name).toBe('HTTPCode_Target_5XX_Count');
-    expect(errors.dimensions).toEqual({
+  it('watches the ALB, target group, Kong service and database it is given', () => {
+    const a = alarm(synth, 'target-5xx-rate');
+    expect(query(a, 'errors').metric.dimensions).toEqual({
       LoadBalancer: '${aws_lb.alb.arn_suffix}',
       TargetGroup: '${aws_lb_target_group.kong-tg.arn_suffix}',
     });
+    expect(query(alarm(synth, 'alb-5xx-rate'), 'errors').metric.dimensions).toEqual({
+      LoadBalancer: '${aws_lb.alb.arn_suffix}',
+    });
+    expect(query(alarm(synth, 'kong-tasks-below-desired'), 'running').metric.dimensions).toEqual({
+      ClusterName: '${aws_ecs_cluster.cluster.name}',
+      ServiceName: '${aws_ecs_service.kong-service.name}',
+    });
+    expect(alarm(synth, 'database-cpu').dimensions).toEqual({
+      DBInstanceIdentifier: '${aws_db_instance.db.identifier}',
+    });
+    expect(alarm(synth, 'database-connections').threshold).toBe(
+      defaultConnectionAlarmThreshold('db.t4g.micro'),
+    );
+    expect(alarm(synth, 'alb-5xx-rate').threshold).toBe(DEFAULT_ALARM_THRESHOLDS.alb5xxPercent);
   });
 
-  it('alarms on unhealthy targets and on the p99 response time', () => {
-    expect(alarm(synth, 'unhealthy-hosts')).toMatchObject({
-      metric_name: 'UnHealthyHostCount',
-      statistic: 'Maximum',
-      threshold: 0,
-      comparison_operator: 'GreaterThanThreshold',
-    });
-    expect(alarm(synth, 'p99-response-time')).toMatchObject({
-      metric_name: 'TargetResponseTime',
-      extended_statistic: 'p99',
-      threshold: 60,
-      evaluate_low_sample_count_percentiles: 'ignore',
-    });
-  });
-
-  it('alarms when fewer Kong tasks run than desired (Container Insights), and when the data is missing', () => {
-    const a = alarm(synth, 'kong-tasks-below-desired');
-    expect(query(a, 'running').metric).toMatchObject({
-      namespace: 'ECS/ContainerInsights',
-      metric_name: 'RunningTaskCount',
-      dimensions: {
-        ClusterName: '${aws_ecs_cluster.cluster.name}',
-        ServiceName: '${aws_ecs_service.kong-service.name}',
-      },
-    });
-    expect(query(a, 'desired').metric.metric_name).toBe('DesiredTaskCount');
-    expect(query(a, 'missing').expression).toBe('desired - running');
-    expect(a).toMatchObject({ threshold: 0, treat_missing_data: 'breaching' });
-  });
-
-  it("counts 401 and 429 with metric filters on Kong's JSON access log", () => {
+  it("counts 401, 429 and config-sync failures with metric filters on Kong's task log group", () => {
     const filters = Object.fromEntries(
       synth.resources('aws_cloudwatch_log_metric_filter').map((r) => [r.values.name, r.values]),
     );
@@ -237,50 +235,13 @@ describe('Observability with a database and no read replica (the stages today)',
       'kong-gateway-test-kong-401',
       'kong-gateway-test-kong-429',
       'kong-gateway-test-kong-429-by-consumer',
+      'kong-gateway-test-kong-config-sync-failed',
     ]);
-    const f401 = filters['kong-gateway-test-kong-401'];
-    expect(f401.log_group_name).toBe('${aws_cloudwatch_log_group.kong-logs.name}');
-    expect(f401.pattern).toBe('{ $.status = 401 }');
-    expect(f401.metric_transformation).toEqual({
-      namespace: 'kong-gateway/test',
-      name: 'Unauthorized',
-      value: '1',
-      unit: 'Count',
-      default_value: '0',
-    });
-    const byConsumer = filters['kong-gateway-test-kong-429-by-consumer'];
-    expect(byConsumer.pattern).toBe('{ $.status = 429 }');
-    expect(byConsumer.metric_transformation.dimensions).toEqual({ Consumer: '$.consumer' });
-    expect(byConsumer.metric_transformation.default_value).toBeUndefined();
-  });
-
-  it('alarms on spikes of 401 and 429', () => {
-    expect(alarm(synth, 'unauthorized-spike')).toMatchObject({
-      namespace: 'kong-gateway/test',
-      metric_name: 'Unauthorized',
-      statistic: 'Sum',
-      period: 300,
-      threshold: 500,
-    });
-    expect(alarm(synth, 'rate-limited-spike')).toMatchObject({ metric_name: 'RateLimited', threshold: 500 });
-  });
-
-  it('alarms on database CPU, free storage (in bytes) and connections', () => {
-    const dims = { DBInstanceIdentifier: '${aws_db_instance.db.identifier}' };
-    expect(alarm(synth, 'database-cpu')).toMatchObject({
-      metric_name: 'CPUUtilization',
-      dimensions: dims,
-      threshold: 80,
-    });
-    expect(alarm(synth, 'database-free-storage')).toMatchObject({
-      metric_name: 'FreeStorageSpace',
-      comparison_operator: 'LessThanThreshold',
-      threshold: 5 * 1024 ** 3,
-    });
-    expect(alarm(synth, 'database-connections')).toMatchObject({
-      metric_name: 'DatabaseConnections',
-      threshold: defaultConnectionAlarmThreshold('db.t4g.micro'),
-    });
+    for (const f of Object.values(filters) as Json[]) {
+      expect(f.log_group_name).toBe('${aws_cloudwatch_log_group.kong-logs.name}');
+      expect(f.metric_transformation.namespace).toBe('kong-gateway/test');
+    }
+    expect(filters['kong-gateway-test-kong-401'].pattern).toBe('{ $.status = 401 }');
   });
 
   describe('the dashboard', () => {
@@ -302,13 +263,10 @@ describe('Observability with a database and no read replica (the stages today)',
           'Alarms',
         ]),
       );
-      const latency = body.widgets.find(
-        (w: Json) => w.properties.title === 'Kong response time (to headers)',
-      );
-      expect(latency.properties.metrics.map((l: Json[]) => (l[l.length - 1] as Json).stat)).toEqual([
-        'p50',
-        'p90',
-        'p99',
+      const db = body.widgets.find((w: Json) => w.properties.title === 'Database CPU and connections');
+      expect(db.properties.metrics[0].slice(2, 4)).toEqual([
+        'DBInstanceIdentifier',
+        '${aws_db_instance.db.identifier}',
       ]);
     });
 
@@ -320,6 +278,9 @@ describe('Observability with a database and no read replica (the stages today)',
     it('lists every alarm', () => {
       const alarms = body.widgets.find((w: Json) => w.type === 'alarm').properties.alarms;
       expect(alarms).toHaveLength(synth.resources('aws_cloudwatch_metric_alarm').length);
+      expect(alarms).toContain(
+        '${aws_cloudwatch_metric_alarm.observability_config-sync-failed_163D9A4A.arn}',
+      );
     });
 
     it('has no WAF or Redis widget when there is neither', () => {
@@ -345,7 +306,7 @@ describe('Observability with a read replica, Redis and WAF', () => {
     });
   });
 
-  it('alarms on the busiest Redis node and on evictions across nodes', () => {
+  it("alarms on the busiest Redis node and on evictions across the store's members", () => {
     const cpu = alarm(synth, 'redis-cpu');
     expect(query(cpu, 'cpu0').metric.dimensions).toEqual({
       CacheClusterId: '${aws_elasticache_replication_group.redis.replication_group_id}-001',
@@ -356,6 +317,19 @@ describe('Observability with a read replica, Redis and WAF', () => {
     const evictions = alarm(synth, 'redis-evictions');
     expect(query(evictions, 'evall').expression).toBe('SUM([ev0, ev1])');
     expect(evictions.threshold).toBe(0);
+  });
+
+  it("alarms on Kong's Redis connection failures, counted from its log", () => {
+    const filter = synth.resourceNamed('aws_cloudwatch_log_metric_filter', 'kong-redis-connection-errors');
+    expect(filter).toMatchObject({
+      log_group_name: '${aws_cloudwatch_log_group.kong-logs.name}',
+      pattern: '"[rate-limiting] failed to connect to Redis"',
+    });
+    expect(alarm(synth, 'redis-connection-errors')).toMatchObject({
+      namespace: 'kong-gateway/test',
+      metric_name: filter.metric_transformation.name,
+      threshold: 0,
+    });
   });
 
   it('shows WAF and Redis on the dashboard', () => {
@@ -399,25 +373,9 @@ describe('Observability options', () => {
     expect(synthObservability().text).not.toMatch(/AWS\/RDS/);
   });
 
-  it('rejects an impossible Redis node count', () => {
-    expect(() => synthObservability({ redisNodes: 9 })).toThrow(/nodeCount is 9; expected 1\.\.6/);
-  });
-});
-
-describe('the connection threshold', () => {
-  it('is 80 % of the default max_connections of the class', () => {
-    expect(defaultConnectionAlarmThreshold('db.t4g.micro')).toBe(
-      Math.floor(Math.floor((1024 ** 3 - 300 * 1024 ** 2) / 9531392) * 0.8),
-    );
-    expect(defaultConnectionAlarmThreshold('db.m7g.large')).toBeGreaterThan(
-      defaultConnectionAlarmThreshold('db.t4g.medium'),
-    );
-    expect(defaultConnectionAlarmThreshold('db.r7g.16xlarge')).toBe(4000);
-  });
-
-  it('asks for an explicit threshold for an unknown class', () => {
-    expect(() => defaultConnectionAlarmThreshold('db.x2g.large')).toThrow(
-      /set alarms\.thresholds\.databaseConnections/,
+  it('refuses a Redis store without members', () => {
+    expect(() => synthObservability({ props: { rateLimitStore: { memberClusterIds: [] } } })).toThrow(
+      /memberClusterIds is empty/,
     );
   });
 });
@@ -532,8 +490,38 @@ describe('observability in the stages', () => {
       const group = kong.logConfiguration.options['awslogs-group'];
       expect(group).toMatch(/^\$\{aws_cloudwatch_log_group\.kong_logs.*\.name\}$/);
       const filters = synth.resources('aws_cloudwatch_log_metric_filter').map((r) => r.values);
-      expect(filters.map((f) => f.log_group_name)).toEqual([group, group, group]);
+      // 401, 429, 429 by consumer, config-sync failures and (redis policy) Redis connection errors.
+      expect(filters.map((f) => f.log_group_name)).toEqual([group, group, group, group, group]);
+      const configSync = kong.logConfiguration.options;
+      const sync = (
+        JSON.parse(
+          synth.resourceNamed('aws_ecs_task_definition', 'kong_task').container_definitions,
+        ) as Json[]
+      ).find((c) => c.name === 'config-sync');
+      // config-sync writes its failure line to the same group the filter reads.
+      expect(sync.logConfiguration.options['awslogs-group']).toBe(configSync['awslogs-group']);
+      expect(sync.command.join(' ')).toContain('config-sync: FAILED');
     }
+  });
+
+  it('alarms on config-sync failures and, with the redis policy, on Redis connection failures', () => {
+    for (const synth of [prod, dev]) {
+      expect(alarmNames(synth)).toEqual(
+        expect.arrayContaining([
+          `kong-gateway-${synth === prod ? 'prod' : 'dev'}-config-sync-failed`,
+          `kong-gateway-${synth === prod ? 'prod' : 'dev'}-redis-connection-errors`,
+        ]),
+      );
+    }
+    const local = synthStage(
+      testStage('dev', (r) => {
+        r.rateLimiting = { ...r.rateLimiting, policy: 'local' };
+        r.kong = { ...r.kong, minCount: 1, maxCount: 1, desiredCount: 1 };
+      }),
+    );
+    expect(alarmNames(local)).toContain('kong-gateway-dev-config-sync-failed');
+    expect(alarmNames(local)).not.toContain('kong-gateway-dev-redis-connection-errors');
+    expect(local.text).not.toMatch(/failed to connect to Redis/);
   });
 
   it('prod mails the on-call address and watches its two Redis nodes; no replica-lag alarm (no replica)', () => {
@@ -559,6 +547,27 @@ describe('observability in the stages', () => {
     expect(running.ClusterName).toMatch(/^\$\{aws_ecs_cluster\.platform_cluster.*\.name\}$/);
     expect(alarm(prod, 'database-cpu').dimensions.DBInstanceIdentifier).toMatch(
       /aws_db_instance\.database_instance/,
+    );
+  });
+
+  it('takes what it watches from the handles the constructs expose, not from the settings', () => {
+    const { stack, resolve } = synthGateway('prod');
+    const settings = testStage('prod').settings;
+    expect(stack.database.instanceClass).toBe(settings.database.instanceClass);
+    expect(resolve(stack.database.metricDimensions.DBInstanceIdentifier)).toMatch(
+      /^\$\{aws_db_instance\.database_instance.*\.identifier\}$/,
+    );
+    const store = stack.rateLimitStore!;
+    expect(store.nodeCount).toBe(1 + settings.rateLimiting.redisReplicas);
+    expect(store.memberClusterIds.map(resolve)).toEqual([
+      expect.stringMatching(/replication_group_id\}-001$/),
+      expect.stringMatching(/replication_group_id\}-002$/),
+    ]);
+    expect(resolve(stack.loadBalancer.targetGroupMetricDimensions.TargetGroup)).toMatch(
+      /^\$\{aws_lb_target_group\.load-balancer_kong.*\.arn_suffix\}$/,
+    );
+    expect(resolve(stack.kong.metricDimensions.ClusterName)).toMatch(
+      /^\$\{aws_ecs_cluster\.platform_cluster.*\.name\}$/,
     );
   });
 

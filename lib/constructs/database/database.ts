@@ -379,4 +379,14 @@ export class KongDatabase extends Construct {
     if (props.multiAz === false) skip('CKV_AWS_157', optOut('multiAz'));
     if (props.performanceInsights === false) skip('CKV_AWS_353', optOut('performanceInsights'));
   }
+
+  /** The instance class (`db.t4g.medium`, ...): the connection ceiling derives from its memory. */
+  get instanceClass(): string {
+    return this.instance.instanceClassInput!;
+  }
+
+  /** The dimensions of the instance's `AWS/RDS` metrics. */
+  get metricDimensions(): { readonly DBInstanceIdentifier: string } {
+    return { DBInstanceIdentifier: this.instance.identifier };
+  }
 }

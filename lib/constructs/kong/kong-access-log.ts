@@ -1,6 +1,6 @@
 /**
  * Kong's proxy access log as one JSON object per line (ADR 0013): what the Kong container's
- * environment must carry so that the metric filters of `lib/constructs/observability/observability.ts` can count 401 and
+ * environment must carry so that the metric filters of `lib/constructs/observability/log-metrics.ts` can count 401 and
  * 429. Pure data, no provider import: `lib/constructs/kong/kong-containers.ts` spreads it into Kong's environment.
  */
 

@@ -6,6 +6,7 @@
  * says which behaviour was verified on a real Kong and which only on paper.
  */
 import { KONG_ACCESS_LOG_ENVIRONMENT } from './kong-access-log';
+import { CONFIG_SYNC_FAILED_LINE } from '../../contracts/log-lines';
 
 /** Ports of the Kong container, fixed across the project. */
 export const KONG_PORTS = { proxy: 8000, status: 8100, admin: 8001 } as const;
@@ -210,11 +211,13 @@ export const CONFIG_SYNC_ATTEMPTS = 8;
  * with exponential backoff and jitter: a concurrent sync from another task (409 on a create, 404 on
  * a delete) or a not-yet-warm database fails one attempt, and the next diff is empty or smaller.
  * decK substitutes `${{ env "DECK_..." }}` values from the container's secrets and masks them.
+ * Every way it gives up prints one line starting with {@link CONFIG_SYNC_FAILED_LINE}, which a
+ * metric filter counts: Kong keeps its previous configuration and the task stays healthy.
  */
 export function configSyncScript(adminUrl: string): string {
   return [
     'set -u',
-    `printf '%s' "$${DECK_CONFIG_ENV}" | base64 -d > /tmp/kong.yaml || { echo "config-sync: cannot decode ${DECK_CONFIG_ENV}" >&2; exit 1; }`,
+    `printf '%s' "$${DECK_CONFIG_ENV}" | base64 -d > /tmp/kong.yaml || { echo "${CONFIG_SYNC_FAILED_LINE}: cannot decode ${DECK_CONFIG_ENV}" >&2; exit 1; }`,
     'echo "config-sync: decK file sha256 $(sha256sum /tmp/kong.yaml | cut -d" " -f1)"',
     'attempt=1',
     'delay=2',
@@ -224,7 +227,7 @@ export function configSyncScript(adminUrl: string): string {
     '    exit 0',
     '  fi',
     `  if [ "$attempt" -ge ${CONFIG_SYNC_ATTEMPTS} ]; then`,
-    '    echo "config-sync: giving up after $attempt attempts; Kong keeps its previous configuration" >&2',
+    `    echo "${CONFIG_SYNC_FAILED_LINE}: giving up after $attempt attempts; Kong keeps its previous configuration" >&2`,
     '    exit 1',
     '  fi',
     // Jitter from the kernel: tasks that start in the same second must not retry in lockstep.

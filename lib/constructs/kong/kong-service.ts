@@ -172,6 +172,8 @@ export class KongService extends Construct {
   readonly taskRole: IamRole;
   /** The task's log group. */
   readonly logGroup: CloudwatchLogGroup;
+  /** The dimensions of the service's `AWS/ECS` and `ECS/ContainerInsights` metrics. */
+  readonly metricDimensions: { readonly ClusterName: string; readonly ServiceName: string };
   /** The Kong image the task pulls (through the pull-through cache when on). */
   readonly kongImage: string;
   /** The decK image the task pulls. */
@@ -430,6 +432,7 @@ export class KongService extends Construct {
     );
 
     this.createAutoscaling(props);
+    this.metricDimensions = { ClusterName: props.platform.cluster.name, ServiceName: this.service.name };
 
     this.runTaskBase = [
       'aws ecs run-task',

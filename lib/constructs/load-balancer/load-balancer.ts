@@ -399,4 +399,14 @@ export class LoadBalancer extends Construct {
     });
     return { bucket, policy: bucketPolicy };
   }
+
+  /** The dimensions of the ALB's own `AWS/ApplicationELB` metrics (requests, ELB 5xx). */
+  get metricDimensions(): { readonly LoadBalancer: string } {
+    return { LoadBalancer: this.alb.arnSuffix };
+  }
+
+  /** The dimensions of Kong's target group metrics (target 5xx, response time, host counts). */
+  get targetGroupMetricDimensions(): { readonly LoadBalancer: string; readonly TargetGroup: string } {
+    return { LoadBalancer: this.alb.arnSuffix, TargetGroup: this.targetGroup.arnSuffix };
+  }
 }

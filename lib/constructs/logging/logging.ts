@@ -58,7 +58,13 @@ export class Logging extends Construct {
     this.defaultRetentionDays = props.defaultRetentionDays;
     this.shortRetentionReason = props.shortRetentionReason;
 
-    // CloudWatch Logs uses the key on behalf of log groups of this account and region only.
+    // CloudWatch Logs uses the key on behalf of log groups of this account and region only. The
+    // guard AWS documents for this principal is the encryption context, the log group's ARN
+    // (`kms:EncryptionContext:aws:logs:arn`), whose pattern below pins partition, region and
+    // account: https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
+    // ("Step 2: Set permissions on the KMS key"). That page documents no aws:SourceAccount or
+    // aws:SourceArn for `logs.<region>.amazonaws.com`, and a condition the service's requests do
+    // not satisfy stops log delivery without an error, so none is added.
     const policy = new DataAwsIamPolicyDocument(this, 'key-policy', {
       statement: [
         {

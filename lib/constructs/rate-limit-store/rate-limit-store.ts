@@ -15,6 +15,7 @@ import { REDIS_HOST_VAR, REDIS_PASSWORD_KONG_ENV_VAR, REDIS_PORT_VAR } from '../
 import type { Logging } from '../logging/logging';
 import type { Naming } from '../../contracts/naming';
 import type { Network } from '../network/network';
+import { replicationGroupMemberIds } from './member-ids';
 
 /** The port the store listens on (Redis/Valkey default). */
 export const RATE_LIMIT_STORE_PORT = 6379;
@@ -229,5 +230,15 @@ export class RateLimitStore extends Construct {
       toPort: RATE_LIMIT_STORE_PORT,
       description,
     });
+  }
+
+  /** Nodes in the group: the primary and its replicas. */
+  get nodeCount(): number {
+    return this.replicationGroup.numCacheClustersInput!;
+  }
+
+  /** The member clusters (`<group id>-001`, ...), the `CacheClusterId` of per-node metrics. */
+  get memberClusterIds(): string[] {
+    return replicationGroupMemberIds(this.replicationGroup.replicationGroupId, this.nodeCount);
   }
 }

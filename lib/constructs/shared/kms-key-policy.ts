@@ -10,6 +10,12 @@ import { skipKmsKeyPolicyChecks } from '../../policy/checkov';
  * Secrets Manager): the account administers the key, and who may use it is decided by IAM
  * policies, such as the exact-resource read policies the constructs expose. Creates the policy
  * document as `key-policy` in `scope` and returns its JSON.
+ *
+ * No service principal appears: RDS, Secrets Manager and ElastiCache use the key with the calling
+ * principal's permissions (`kms:ViaService`), so there is no service to guard with
+ * `aws:SourceAccount`. A key a service uses as itself (CloudWatch Logs, CloudWatch alarms) builds
+ * its own policy with the condition AWS documents for that principal (`../logging/logging.ts`,
+ * `../observability/alarm-topic.ts`).
  */
 export function accountAdministeredKeyPolicy(scope: Construct, env: AwsEnvironment): string {
   const policy = new DataAwsIamPolicyDocument(scope, 'key-policy', {
