@@ -294,7 +294,7 @@ describe('bring-up plan (npm run local:up)', () => {
       LOCAL_STAGE: 'local',
       KONG_IMAGE: 'kong:3.9.3',
       DECK_IMAGE: local.settings.kong.deckImage,
-      KONG_CLIENT_MAX_BODY_SIZE: `${local.settings.kong.maxRequestBodyMiB + 1}m`,
+      KONG_CLIENT_MAX_BODY_SIZE: `${local.settings.kong.maxRequestBodyMiB}m`, // = the plugin's limit
       KONG_WORKER_PROCESSES: '1',
     });
   });

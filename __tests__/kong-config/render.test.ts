@@ -12,12 +12,16 @@ import {
 } from '../../lib/kong-config/deck-env';
 import { consumerKeyVar, consumerPreviousKeyVar } from '../../lib/contracts/deck-env-names';
 import {
-  BEARER_TO_APIKEY_LUA,
+  KEY_GUARD_ID,
+  KEY_GUARD_MESSAGE,
+  POST_FUNCTION_LUA,
+  PRE_FUNCTION_LUA,
   LLM_ROUTE_PATH,
   PROMETHEUS_PLUGIN,
   effectiveLimits,
   renderKongConfig,
 } from '../../lib/kong-config/render';
+import { KEY_GUARD_CONSUMER } from '../../lib/contracts/consumers';
 import { STAGE_NAMES, testStage, type Json } from '../support/synth';
 
 const RENDERED_DIR = path.join(__dirname, '..', '..', 'infra', 'kong', 'rendered');
@@ -85,8 +89,11 @@ describe.each(STAGE_NAMES)('rendered configuration of stage %s', (stage) => {
     });
   });
 
-  it('declares one consumer per settings consumer, each key from its own variable', () => {
-    expect(config.consumers.map((c: Json) => c.username)).toEqual(settings.consumers.map((c) => c.name));
+  it('declares one consumer per settings consumer, each key from its own variable, then the key guard', () => {
+    expect(config.consumers.map((c: Json) => c.username ?? c.custom_id)).toEqual([
+      ...settings.consumers.map((c) => c.name),
+      KEY_GUARD_CONSUMER,
+    ]);
     for (const c of settings.consumers) {
       const consumer = config.consumers.find((k: Json) => k.username === c.name);
       expect(consumer.keyauth_credentials[0].key).toBe(`\${{ env "${consumerKeyVar(c.name)}" }}`);
@@ -96,7 +103,7 @@ describe.each(STAGE_NAMES)('rendered configuration of stage %s', (stage) => {
   it('enables the prometheus plugin once, globally (metrics on the status listener, never a route)', () => {
     const everywhere = JSON.stringify(config).match(/"name":"prometheus"/g) ?? [];
     expect(everywhere).toHaveLength(1);
-    expect(config.plugins).toEqual([PROMETHEUS_PLUGIN]);
+    expect(config.plugins).toEqual([expect.objectContaining({ name: 'pre-function' }), PROMETHEUS_PLUGIN]);
     expect(PROMETHEUS_PLUGIN.config).toMatchObject({
       per_consumer: true,
       status_code_metrics: true,
@@ -200,23 +207,79 @@ describe('rate limiting from the stage settings', () => {
   });
 });
 
-describe('the Bearer-token mapping', () => {
-  it('runs in the access phase on the LLM service and targets the first key name', () => {
-    const service = parsed('dev').services[0];
-    const pre = service.plugins.find((p: Json) => p.name === 'pre-function');
-    expect(pre.config).toEqual({ access: [BEARER_TO_APIKEY_LUA] });
-    expect(BEARER_TO_APIKEY_LUA).toContain('kong.service.request.set_header("apikey", token)');
-    expect(BEARER_TO_APIKEY_LUA).toContain('kong.service.request.clear_header("authorization")');
+describe('the global pre-function (identity headers, keys in URLs, Bearer mapping)', () => {
+  it('runs in the access phase on every route (global), so the catch-all 404 clears identity headers too', () => {
+    const config = parsed('dev');
+    expect(config.plugins.find((p: Json) => p.name === 'pre-function').config).toEqual({
+      access: [PRE_FUNCTION_LUA],
+    });
+    expect(config.services[0].plugins.map((p: Json) => p.name)).not.toContain('pre-function');
+    expect(PRE_FUNCTION_LUA).toContain('kong.service.request.set_header("apikey", token)');
+    expect(PRE_FUNCTION_LUA).toContain('kong.service.request.clear_header("authorization")');
   });
 
   it('extracts the token exactly as the Lua pattern does (checked with an equivalent RegExp)', () => {
     // The Lua pattern ^%s*[Bb][Ee][Aa][Rr][Ee][Rr]%s+(%S+)%s*$ in JS terms:
-    const lua = /string\.match\(auth, "(.*)"\)/.exec(BEARER_TO_APIKEY_LUA)![1]!;
+    const lua = /string\.match\(auth, "(.*)"\)/.exec(PRE_FUNCTION_LUA)![1]!;
     const js = new RegExp(lua.replace(/%s/g, '\\s').replace(/%S/g, '\\S'));
     expect(js.exec('Bearer sk-abc123')?.[1]).toBe('sk-abc123');
     expect(js.exec('bearer   sk-abc123  ')?.[1]).toBe('sk-abc123');
     expect(js.exec('Basic dXNlcjpwYXNz')).toBeNull();
     expect(js.exec('Bearer two tokens')).toBeNull();
+  });
+
+  it('holds nothing decK would take for a template (it renders the file as a Go template)', () => {
+    for (const lua of [PRE_FUNCTION_LUA, POST_FUNCTION_LUA]) expect(lua).not.toMatch(/\$\{\{|\}\}/);
+  });
+});
+
+describe('the key guard', () => {
+  const config = parsed('prod');
+  const service = config.services[0];
+  const guard = config.consumers.find((c: Json) => c.id === KEY_GUARD_ID);
+
+  it("is key-auth's anonymous consumer: a fixed id, the reserved name as custom_id, no username, no key", () => {
+    expect(service.plugins.find((p: Json) => p.name === 'key-auth').config.anonymous).toBe(KEY_GUARD_ID);
+    expect(guard).toEqual({ id: KEY_GUARD_ID, custom_id: KEY_GUARD_CONSUMER, plugins: [expect.anything()] });
+  });
+
+  it('is rate-limited per IP in Redis (shared by every task), fail-open, headers hidden', () => {
+    const cfg = rateLimiting(guard);
+    expect(cfg).toMatchObject({
+      minute: 10,
+      limit_by: 'ip',
+      policy: 'redis',
+      fault_tolerant: true,
+      hide_client_headers: true,
+      error_code: 429,
+      error_message: KEY_GUARD_MESSAGE,
+    });
+    expect(cfg.redis).toEqual(rateLimiting(config.consumers[0]).redis);
+    expect(Object.keys(cfg).filter((k) => ['second', 'hour', 'day', 'month', 'year'].includes(k))).toEqual(
+      [],
+    );
+  });
+
+  it('takes its limit from rateLimiting.failedAuthenticationsPerMinute, per task with the local policy', () => {
+    const guardOf = (c: Json): Json => rateLimiting(c.consumers.find((k: Json) => k.id === KEY_GUARD_ID));
+    expect(
+      guardOf(parsed('dev', (raw) => (raw.rateLimiting.failedAuthenticationsPerMinute = 25))).minute,
+    ).toBe(25);
+    const local = parsed('dev', (raw) => {
+      raw.rateLimiting.policy = 'local';
+      raw.rateLimiting.failedAuthenticationsPerMinute = 20;
+      raw.kong.minCount = raw.kong.maxCount = raw.kong.desiredCount = 2;
+    });
+    expect(guardOf(local)).toMatchObject({ minute: 10, policy: 'local' });
+  });
+
+  it('is answered by the post-function, which runs after request-size-limiting and rate-limiting', () => {
+    const names = service.plugins.map((p: Json) => p.name);
+    expect(names).toEqual(['key-auth', 'request-size-limiting', 'post-function']);
+    const post = service.plugins.find((p: Json) => p.name === 'post-function').config;
+    expect(post).toEqual({ access: [POST_FUNCTION_LUA] });
+    expect(POST_FUNCTION_LUA).toContain(`consumer.id == "${KEY_GUARD_ID}"`);
+    expect(POST_FUNCTION_LUA).toContain(`'Key realm="llm-gateway"'`);
   });
 });
 

@@ -21,6 +21,10 @@ const servicePlugin = (c: Json, name: string): Json =>
 const rateLimit = (c: Json, i = 0): Json =>
   c.consumers[i].plugins.find((p: Json) => p.name === 'rate-limiting');
 const catchAll = (c: Json): Json => c.routes[0];
+const globalPlugin = (c: Json, name: string): Json => c.plugins.find((p: Json) => p.name === name);
+/** The key guard: the consumer key-auth's anonymous names (the last one). */
+const guard = (c: Json): Json => c.consumers[c.consumers.length - 1];
+const guardLimit = (c: Json): Json => guard(c).plugins.find((p: Json) => p.name === 'rate-limiting');
 
 describe('every stage satisfies every rule', () => {
   it.each(STAGE_NAMES)('infra/kong/rendered/%s.yaml', (stage) => {
@@ -183,9 +187,79 @@ const BROKEN: [string, string, (c: Json) => void][] = [
   [
     'kong/pre-function-schema',
     'a phase given as a string',
-    (c) => (servicePlugin(c, 'pre-function').config.access = 'return'),
+    (c) => (globalPlugin(c, 'pre-function').config.access = 'return'),
   ],
-  ['kong/pre-function-schema', 'no function at all', (c) => (servicePlugin(c, 'pre-function').config = {})],
+  ['kong/pre-function-schema', 'no function at all', (c) => (globalPlugin(c, 'pre-function').config = {})],
+  [
+    'kong/post-function-schema',
+    'a phase given as a string',
+    (c) => (servicePlugin(c, 'post-function').config.access = 'return'),
+  ],
+  [
+    'kong/post-function-schema',
+    'post-function on a consumer',
+    (c) => guard(c).plugins.push({ name: 'post-function', config: { access: ['return'] } }),
+  ],
+  ['kong/consumer-schema', 'an id that is not a UUID', (c) => (guard(c).id = 'key-guard')],
+  [
+    'kong/references-resolve',
+    'key-auth anonymous naming no consumer',
+    (c) => (servicePlugin(c, 'key-auth').config.anonymous = '00000000-0000-4000-8000-000000000000'),
+  ],
+  ['policy/key-guard', 'a guard with a key', (c) => (guard(c).keyauth_credentials = [{ key: 'x' }])],
+  ['policy/key-guard', 'a guard with a username', (c) => (guard(c).username = 'key-guard')],
+  ['policy/key-guard', 'a guard counted per consumer', (c) => (guardLimit(c).config.limit_by = 'consumer')],
+  [
+    'policy/key-guard',
+    'a guard showing RateLimit headers on 401s',
+    (c) => (guardLimit(c).config.hide_client_headers = false),
+  ],
+  [
+    'policy/key-guard',
+    'a guard failing closed (500 instead of 401 while Redis is down)',
+    (c) => (guardLimit(c).config.fault_tolerant = false),
+  ],
+  [
+    'policy/key-guard',
+    'a guard counting per task while consumers count in Redis',
+    (c) => {
+      guardLimit(c).config.policy = 'local';
+      delete guardLimit(c).config.redis;
+    },
+  ],
+  ['policy/key-guard', 'a guard without rate-limiting', (c) => (guard(c).plugins = [])],
+  [
+    'policy/key-guard',
+    'no post-function answering the guard',
+    (c) => (c.services[0].plugins = c.services[0].plugins.filter((p: Json) => p.name !== 'post-function')),
+  ],
+  [
+    'policy/credentials-stripped',
+    'x-api-key left for the upstream',
+    (c) => {
+      const post = servicePlugin(c, 'post-function');
+      post.config.access = [post.config.access[0].replace('"x-api-key", ', '')];
+    },
+  ],
+  [
+    'policy/credentials-stripped',
+    'no post-function',
+    (c) => (c.services[0].plugins = c.services[0].plugins.filter((p: Json) => p.name !== 'post-function')),
+  ],
+  [
+    'policy/client-identity-cleared',
+    'the pre-function on the service only (404s log a client-sent consumer)',
+    (c) => {
+      const pre = globalPlugin(c, 'pre-function');
+      c.plugins = c.plugins.filter((p: Json) => p !== pre);
+      c.services[0].plugins.unshift(pre);
+    },
+  ],
+  [
+    'policy/client-identity-cleared',
+    'a pre-function that does not reject keys in the query string',
+    (c) => (globalPlugin(c, 'pre-function').config.access = ['return']),
+  ],
   [
     'policy/upstream-routes-authenticated',
     'the service without key-auth',
@@ -193,7 +267,7 @@ const BROKEN: [string, string, (c: Json) => void][] = [
   ],
   [
     'policy/upstream-routes-authenticated',
-    'an anonymous fallback consumer',
+    'an anonymous fallback to a real consumer',
     (c) => (servicePlugin(c, 'key-auth').config.anonymous = 'smoke'),
   ],
   [

@@ -55,10 +55,13 @@ async function withGateway<T>(
 const ALL_CHECKS: CheckId[] = [
   'no-key-401',
   'wrong-key-401',
+  'key-in-query-400',
+  'key-guard-429',
   'key-200',
   'credential-hidden',
   'consumer-header',
   'not-found-json',
+  'body-413',
   'streaming',
   'rate-limit-429',
   'no-kong-headers',
@@ -77,7 +80,7 @@ describe('smoke tool against a correctly configured gateway', () => {
   it('passes every check, exits 0 and says so', () => {
     expect(run.code).toBe(0);
     expect([...run.status.entries()]).toEqual(ALL_CHECKS.map((id) => [id, 'PASS']));
-    expect(run.out).toMatch(/smoke: all 9 checks passed/);
+    expect(run.out).toMatch(/smoke: all 12 checks passed/);
   });
 
   it('reports what it saw for the limit and the stream', () => {
@@ -88,8 +91,9 @@ describe('smoke tool against a correctly configured gateway', () => {
   });
 
   it('stays within its request budget and never prints the key', () => {
-    // 2 refused + echo + 404 + stream + 3 admitted + the 429.
-    expect(requests).toHaveLength(9);
+    // 2 refused + the query-string 400 + the key guard (8 more 401s, its 429) + echo + 404 + the
+    // declared 413 + stream + 3 admitted + the 429: only the last five spend the smoke consumer's budget.
+    expect(requests).toHaveLength(20);
     expect(run.out + run.err).not.toContain(KEY);
   });
 });
@@ -97,8 +101,13 @@ describe('smoke tool against a correctly configured gateway', () => {
 describe('smoke tool reports each misconfiguration as a failure of the check that names it', () => {
   const cases: [string, Misbehaviour, CheckId[]][] = [
     // No key-auth at all: a wrong key gets through as well.
-    ['a 200 without a key', { acceptsWithoutKey: true }, ['no-key-401', 'wrong-key-401']],
-    ['a 200 with a wrong key', { acceptsAnyKey: true }, ['wrong-key-401']],
+    ['a 200 without a key', { acceptsWithoutKey: true }, ['no-key-401', 'wrong-key-401', 'key-guard-429']],
+    ['a 200 with a wrong key', { acceptsAnyKey: true }, ['wrong-key-401', 'key-guard-429']],
+    ['no key guard (key guessing never throttled)', { noKeyGuard: true }, ['key-guard-429']],
+    ["the key guard's RateLimit headers shown", { guardShowsHeaders: true }, ['key-guard-429']],
+    ['a key in the query string ignored', { keyInQueryIgnored: true }, ['key-in-query-400']],
+    ['a second key header passed upstream', { passesSecondKey: true }, ['credential-hidden']],
+    ['100 Continue and 417 for a declared body over the limit', { continuesLargeBody: true }, ['body-413']],
     ['no 429 ever', { neverLimits: true }, ['rate-limit-429']],
     ['a leaked "Server: kong/3.9.3" header', { serverHeader: 'kong/3.9.3' }, ['no-kong-headers']],
     ["Kong's latency headers", { latencyHeaders: true }, ['no-kong-headers']],
@@ -118,7 +127,7 @@ describe('smoke tool reports each misconfiguration as a failure of the check tha
     const failed = [...run.status.entries()].filter(([, s]) => s === 'FAIL').map(([id]) => id);
     expect(failed).toEqual(failing);
     expect(run.out).toMatch(
-      new RegExp(`smoke: FAILED ${failing.length} of 9 checks .*: ${failing.join(', ')}`),
+      new RegExp(`smoke: FAILED ${failing.length} of 12 checks .*: ${failing.join(', ')}`),
     );
     expect(run.out).not.toContain(KEY);
   });
@@ -177,7 +186,8 @@ describe('smoke tool limits', () => {
   it('gives up after --max-rate-requests without a 429', async () => {
     const run = await withGateway({ misbehave: { neverLimits: true } }, async (gw) => {
       const r = await smoke(['--url', gw.url, '--key', KEY, '--max-rate-requests', '7']);
-      expect(gw.requests.filter((q) => q === 'GET /llm/v1/echo')).toHaveLength(2 + 1 + 7);
+      // 2 refused, the query 400, the key guard (8 + its 429), key-200, then the 7 capped requests.
+      expect(gw.requests.filter((q) => q === 'GET /llm/v1/echo')).toHaveLength(2 + 1 + 9 + 1 + 7);
       return r;
     });
     expect(run.out).toMatch(/FAIL {2}rate-limit-429 .*no 429 after 7 requests .*--max-rate-requests 7/);

@@ -49,6 +49,18 @@ describe('bad settings are rejected with the file and the field named', () => {
     ],
     ['fewer than two AZs', 'dev', (r) => (r.network.azCount = 1), /network\.azCount: must be at least 2/],
     [
+      "a consumer named like Kong's key guard",
+      'dev',
+      (r) => r.consumers.push({ name: 'key-guard', limits: { minute: 1 } }),
+      /consumers\[2\]\.name: "key-guard" is reserved/,
+    ],
+    [
+      'a zero failed-authentication limit',
+      'dev',
+      (r) => (r.rateLimiting.failedAuthenticationsPerMinute = 0),
+      /rateLimiting\.failedAuthenticationsPerMinute/,
+    ],
+    [
       'an unknown key',
       'dev',
       (r) => (r.kong.desiredCnt = 2),

@@ -3,7 +3,10 @@
  * the LLM prefix (`apikey` header, or `Authorization: Bearer` as the pre-function maps it),
  * per-consumer fixed-window rate limiting with Kong's headers, the placeholder's echo and SSE
  * completions behind it (what Kong would forward, credential removed, consumer headers added), and
- * a JSON catch-all 404. Each `misbehave` flag breaks one of those the way a wrong configuration
+ * a JSON catch-all 404, and issue 14's edge: the key guard (failed authentications from one client
+ * get 429 after `guardLimit`, headers hidden), a JSON 400 for a key in the query string, every key
+ * header stripped before the upstream, and nginx's 413 for a declared body above the limit
+ * without `100 Continue`. Each `misbehave` flag breaks one of those the way a wrong configuration
  * would, so the smoke tool can be shown to catch it.
  */
 import * as http from 'http';
@@ -35,6 +38,16 @@ export interface Misbehaviour {
   readonly noRetryAfter?: boolean;
   /** Leaves the RateLimit-* headers off (hide_client_headers true). */
   readonly hidesRateLimitHeaders?: boolean;
+  /** Never throttles failed authentications (no key guard). */
+  readonly noKeyGuard?: boolean;
+  /** The key guard's 429 and 401s carry RateLimit headers (hide_client_headers false). */
+  readonly guardShowsHeaders?: boolean;
+  /** Ignores a key in the query string (and forwards it). */
+  readonly keyInQueryIgnored?: boolean;
+  /** Forwards a second key header (only the matched one stripped: hide_credentials alone). */
+  readonly passesSecondKey?: boolean;
+  /** Answers `100 Continue` to a declared body above the limit, then 417 (nginx above the plugin). */
+  readonly continuesLargeBody?: boolean;
   /** Answers every request after this many milliseconds (a stuck gateway). */
   readonly hangMs?: number;
 }
@@ -53,6 +66,10 @@ export interface FakeGatewayOptions {
   readonly retryAfterSeconds?: number;
   /** Counters reset this many ms after the first 429 (a window that ends). @default never */
   readonly windowResetMs?: number;
+  /** Failed authentications one client may make per window before 429. @default 10 */
+  readonly guardLimit?: number;
+  /** Largest body in bytes. @default 8 MiB */
+  readonly maxBodyBytes?: number;
   /** The misconfiguration to play. @default none */
   readonly misbehave?: Misbehaviour;
   /**
@@ -82,8 +99,16 @@ export async function startFakeGateway(options: FakeGatewayOptions): Promise<Fak
   const timers = new Set<NodeJS.Timeout>();
   let firstLimitAt: number | undefined;
   for (const consumer of Object.values(options.keys)) counts.set(consumer, options.alreadyUsed ?? 0);
+  let failures = 0;
+  const maxBodyBytes = options.maxBodyBytes ?? 8 * 2 ** 20;
 
   const server = http.createServer((req, res) => {
+    if (Number(req.headers['content-length'] ?? 0) > maxBodyBytes) {
+      requests.push(`${req.method} ${new URL(req.url ?? '/', 'http://fake.invalid').pathname}`);
+      json(res, 413, { message: 'Payload too large' }, { Connection: 'close' });
+      req.socket.destroySoon();
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -93,6 +118,22 @@ export async function startFakeGateway(options: FakeGatewayOptions): Promise<Fak
       }, m.hangMs ?? 0);
       timers.add(t);
     });
+  });
+
+  // nginx decides on the declared length before anything is read (no 100 Continue over the limit).
+  server.on('checkContinue', (req, res) => {
+    if (Number(req.headers['content-length'] ?? 0) > maxBodyBytes) {
+      if (m.continuesLargeBody) {
+        res.writeContinue();
+        requests.push(`${req.method} ${new URL(req.url ?? '/', 'http://fake.invalid').pathname}`);
+        json(res, 417, { message: 'Request size limit exceeded' });
+        return;
+      }
+      server.emit('request', req, res);
+      return;
+    }
+    res.writeContinue();
+    server.emit('request', req, res);
   });
 
   function baseHeaders(): Record<string, string> {
@@ -130,22 +171,38 @@ export async function startFakeGateway(options: FakeGatewayOptions): Promise<Fak
       return;
     }
 
-    // The Bearer pre-function, then key-auth.
+    // The global pre-function: no key in the URL; then the Bearer mapping; then key-auth.
+    if (!m.keyInQueryIgnored && [...url.searchParams.keys()].some((k) => /^(apikey|x-api-key)$/i.test(k))) {
+      json(res, 400, {
+        message: 'API keys go in a header (apikey, x-api-key or Authorization: Bearer), never in the URL',
+      });
+      return;
+    }
     const headers = { ...req.headers };
     const bearer = /^Bearer\s+(.+)$/i.exec(headers.authorization ?? '');
     if (bearer) {
       headers.apikey = bearer[1];
       delete headers.authorization;
     }
-    const presented = typeof headers.apikey === 'string' ? headers.apikey : undefined;
+    const keyHeader = (['apikey', 'x-api-key'] as const).find((h) => typeof headers[h] === 'string');
+    const presented = keyHeader ? (headers[keyHeader] as string) : undefined;
     let consumer = presented !== undefined ? options.keys[presented] : undefined;
     if (consumer === undefined && presented !== undefined && m.acceptsAnyKey) consumer = 'anonymous';
     if (consumer === undefined && !m.acceptsWithoutKey) {
+      // The key guard: counted per client, 429 past the limit, its headers hidden.
+      failures += 1;
+      const shown: Record<string, string> = m.guardShowsHeaders
+        ? { 'RateLimit-Limit': String(options.guardLimit ?? 10) }
+        : {};
+      if (!m.noKeyGuard && failures > (options.guardLimit ?? 10)) {
+        json(res, 429, { message: 'Too many requests without a valid API key' }, shown);
+        return;
+      }
       json(
         res,
         401,
         { message: presented === undefined ? 'No API key found in request' : 'Unauthorized' },
-        { 'WWW-Authenticate': 'Key' },
+        { 'WWW-Authenticate': 'Key', ...shown },
       );
       return;
     }
@@ -189,8 +246,10 @@ export async function startFakeGateway(options: FakeGatewayOptions): Promise<Fak
 
     // What Kong forwards upstream.
     const upstream: Record<string, string | string[] | undefined> = { ...headers, via: '1.1 kong/3.9.3' };
-    if (!m.passesCredential) delete upstream.apikey;
-    else if (bearer) upstream.authorization = req.headers.authorization;
+    if (!m.passesCredential) {
+      if (m.passesSecondKey) delete upstream[keyHeader!];
+      else for (const h of ['apikey', 'x-api-key', 'authorization']) delete upstream[h];
+    } else if (bearer) upstream.authorization = req.headers.authorization;
     if (consumer !== undefined && !m.noConsumerHeader) {
       upstream['x-consumer-username'] = consumer;
       upstream['x-consumer-id'] = '7c0e6b9a-0000-4000-8000-000000000000';

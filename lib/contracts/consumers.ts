@@ -7,6 +7,12 @@
 export const CONSUMER_NAME_PATTERN = /^[a-z][a-z0-9-]{1,40}$/;
 /** The consumer the smoke test uses; every stage must declare it. */
 export const SMOKE_CONSUMER = 'smoke';
+/**
+ * Reserved: the name of the key guard, the Kong consumer that key-auth falls back to when a
+ * request has no valid key (it is rate-limited per IP, then answered 401). It has no key and no
+ * username (it is Kong's `custom_id`), and no stage file may declare a consumer of this name.
+ */
+export const KEY_GUARD_CONSUMER = 'key-guard';
 
 /**
  * The environment-variable stem of a consumer: `acme-app` -> `ACME_APP`. Kong's task receives

@@ -10,6 +10,7 @@ import type { Stage } from '../settings/load';
 import type { ConsumerLimits, ConsumerSettings, StageSettings } from '../settings/stage-settings';
 import { envInt, envString, serializeWithEnvRefs, type DeckEnvRef } from './deck-env';
 import { BEARER_TARGET_HEADER, KEY_NAMES } from '../contracts/key-headers';
+import { KEY_GUARD_CONSUMER } from '../contracts/consumers';
 import {
   LLM_UPSTREAM_HOST_VAR,
   LLM_UPSTREAM_PORT_VAR,
@@ -52,12 +53,89 @@ export const NOT_FOUND_BODY = JSON.stringify({ message: 'Not found' });
 export const RATE_LIMIT_MESSAGE = 'API rate limit exceeded';
 
 /**
- * OpenAI-style clients send `Authorization: Bearer <key>`. Before key-auth runs (pre-function has
- * the highest priority of the access phase), move the token to the `apikey` header; and drop
- * `Authorization` in every case, so no client credential of any scheme reaches the upstream.
- * Verified on a real Kong 3.9.3 with the default `untrusted_lua` sandbox (docs/adr/0008).
+ * The key guard's consumer id, fixed so key-auth's `anonymous` can name it in the same file (decK
+ * creates the consumer with this id; Kong looks `anonymous` up by id first).
  */
-export const BEARER_TO_APIKEY_LUA = [
+export const KEY_GUARD_ID = '6f1d3c2a-9b4e-4f7a-8c5d-2e0b1a9f7c34';
+/** The 429 a client gets after `rateLimiting.failedAuthenticationsPerMinute` failures in a minute. */
+export const KEY_GUARD_MESSAGE = 'Too many requests without a valid API key';
+/** The 400 for a key in the query string (any key name, any case). */
+export const KEY_IN_QUERY_MESSAGE =
+  'API keys go in a header (apikey, x-api-key or Authorization: Bearer), never in the URL; rotate a key that was sent in one';
+/** key-auth's two 401 bodies (Kong 3.9.3), reproduced by the guard's post-function. */
+export const NO_KEY_MESSAGE = 'No API key found in request';
+export const WRONG_KEY_MESSAGE = 'Unauthorized';
+/** key-auth's challenge with the realm the plugin is configured with. */
+export const WWW_AUTHENTICATE = `Key realm="${LLM_SERVICE_NAME}"`;
+/** `kong.ctx.shared` field the pre-function sets when a key header was sent (after the Bearer mapping). */
+export const KEY_OFFERED_FLAG = 'kong_gateway_key_offered';
+
+/**
+ * The identity headers Kong's auth plugins set upstream (kong/constants.lua `HEADERS`), lower-case;
+ * client-sent copies are cleared by name before the prefix loop.
+ */
+const KONG_IDENTITY_HEADERS = [
+  'x-consumer-id',
+  'x-consumer-custom-id',
+  'x-consumer-username',
+  'x-consumer-groups',
+  'x-credential-identifier',
+  'x-credential-username',
+  'x-anonymous-consumer',
+  'x-authenticated-groups',
+  'x-authenticated-scope',
+  'x-authenticated-userid',
+];
+
+const luaList = (names: readonly string[]): string => `{ ${names.map((n) => `"${n}"`).join(', ')} }`;
+
+/**
+ * The global `pre-function` (access phase; pre-function has the highest priority, so it runs
+ * before key-auth and before the catch-all's request-termination), in this order:
+ * 1. Clears every identity header a client may send (`X-Consumer-*`, `X-Credential-*`,
+ *    `X-Anonymous-Consumer`, `X-Authenticated-*`): the access log's `consumer` field and the
+ *    upstream then only see what key-auth set (empty when it authenticated nobody).
+ * 2. Rejects a key in the query string (any key name, any case) with a JSON 400: key_in_query is
+ *    off, so such a key would otherwise be ignored and forwarded upstream. The ALB has already
+ *    logged the URL: the message tells the client to rotate the key.
+ * 3. Maps `Authorization: Bearer <key>` (OpenAI-style clients) onto `apikey` and drops
+ *    `Authorization` in every case (docs/adr/0008; the Bearer part verified on Kong 3.9.3 with the
+ *    default `untrusted_lua` sandbox).
+ * 4. Notes whether a key header was sent, for the guard's 401 body (key-auth's `hide_credentials`
+ *    removes the header it used before the post-function runs).
+ */
+export const PRE_FUNCTION_LUA = [
+  // By name first: get_headers stops at 1000 headers, and a client could pad past it.
+  `for _, name in ipairs(${luaList(KONG_IDENTITY_HEADERS)}) do`,
+  '  kong.service.request.clear_header(name)',
+  'end',
+  'for name in pairs(kong.request.get_headers(1000)) do',
+  '  local n = string.lower(name)',
+  '  if string.find(n, "^x%-consumer%-") or string.find(n, "^x%-credential%-")',
+  '      or string.find(n, "^x%-authenticated%-") or n == "x-anonymous-consumer" then',
+  '    kong.service.request.clear_header(n)',
+  '  end',
+  'end',
+  `local key_names = ${luaList(KEY_NAMES)}`,
+  // The raw query catches a plain name past get_query's 1000 arguments; get_query an encoded one.
+  'local raw = "&" .. string.lower(kong.request.get_raw_query() or "") .. "&"',
+  'local in_query = false',
+  'for _, key_name in ipairs(key_names) do',
+  '  if string.find(raw, "&" .. key_name .. "=", 1, true) or string.find(raw, "&" .. key_name .. "&", 1, true) then',
+  '    in_query = true',
+  '  end',
+  'end',
+  'for name in pairs(kong.request.get_query(1000)) do',
+  '  local n = string.lower(name)',
+  '  for _, key_name in ipairs(key_names) do',
+  '    if n == key_name then',
+  '      in_query = true',
+  '    end',
+  '  end',
+  'end',
+  'if in_query then',
+  `  return kong.response.exit(400, { message = "${KEY_IN_QUERY_MESSAGE}" })`,
+  'end',
   'local auth = kong.request.get_header("authorization")',
   'if auth then',
   '  local token = string.match(auth, "^%s*[Bb][Ee][Aa][Rr][Ee][Rr]%s+(%S+)%s*$")',
@@ -65,6 +143,33 @@ export const BEARER_TO_APIKEY_LUA = [
   `    kong.service.request.set_header("${BEARER_TARGET_HEADER}", token)`,
   '  end',
   '  kong.service.request.clear_header("authorization")',
+  'end',
+  'for _, key_name in ipairs(key_names) do',
+  '  local v = kong.request.get_header(key_name)',
+  '  if v ~= nil and v ~= "" then',
+  `    kong.ctx.shared.${KEY_OFFERED_FLAG} = true`,
+  '  end',
+  'end',
+].join('\n');
+
+/**
+ * The LLM service's `post-function` (access phase, priority -1000: after key-auth 1250,
+ * request-size-limiting 951 and rate-limiting 910, the order open-source Kong fixes):
+ * 1. Removes every key header and `Authorization`, whichever one key-auth used
+ *    (`hide_credentials` only strips the header that matched), so no credential reaches the
+ *    upstream.
+ * 2. Answers the key guard (key-auth's anonymous consumer: no key, or a wrong one) with key-auth's
+ *    own 401 body and challenge, through `kong.response.error` so the format follows `Accept`
+ *    like Kong's other errors. Also fails closed for any request without a credential.
+ */
+export const POST_FUNCTION_LUA = [
+  `for _, name in ipairs(${luaList([...KEY_NAMES, 'authorization'])}) do`,
+  '  kong.service.request.clear_header(name)',
+  'end',
+  'local consumer = kong.client.get_consumer()',
+  `if kong.client.get_credential() == nil or (consumer ~= nil and consumer.id == "${KEY_GUARD_ID}") then`,
+  `  local message = kong.ctx.shared.${KEY_OFFERED_FLAG} and "${WRONG_KEY_MESSAGE}" or "${NO_KEY_MESSAGE}"`,
+  `  return kong.response.error(401, message, { ["WWW-Authenticate"] = '${WWW_AUTHENTICATE}' })`,
   'end',
 ].join('\n');
 
@@ -112,18 +217,27 @@ export function effectiveLimits(
   return out;
 }
 
-function rateLimitingPlugin(consumer: ConsumerSettings, settings: StageSettings): DeckObject {
+/** What differs between the consumers' rate-limiting instances and the key guard's. */
+interface RateLimitingOptions extends Partial<Record<(typeof PERIODS)[number], number>> {
+  readonly limit_by: 'consumer' | 'ip';
+  readonly fault_tolerant: boolean;
+  readonly hide_client_headers: boolean;
+  readonly error_message: string;
+}
+
+function rateLimitingPlugin(settings: StageSettings, options: RateLimitingOptions): DeckObject {
   const rl = settings.rateLimiting;
+  const { limit_by, fault_tolerant, hide_client_headers, error_message, ...limits } = options;
   const config: DeckObject = {
-    ...effectiveLimits(consumer.limits, rl.policy, settings.kong.minCount),
-    limit_by: 'consumer',
+    ...limits,
+    limit_by,
     policy: rl.policy,
-    fault_tolerant: rl.faultTolerant,
+    fault_tolerant,
     // Kong rejects any sync_rate but -1 outside the redis policy (validate_periods_order).
     sync_rate: rl.policy === 'redis' ? rl.syncRate : -1,
-    hide_client_headers: false, // RateLimit-* and Retry-After stay visible to clients
+    hide_client_headers,
     error_code: 429,
-    error_message: RATE_LIMIT_MESSAGE,
+    error_message,
   };
   if (rl.policy === 'redis') {
     config.redis = {
@@ -141,13 +255,51 @@ function rateLimitingPlugin(consumer: ConsumerSettings, settings: StageSettings)
   return { name: 'rate-limiting', config };
 }
 
+/**
+ * The key guard: key-auth's `anonymous` consumer, which every request without a valid key becomes.
+ * Its rate-limiting counts per client IP (`limit_by: ip`, in Redis where the stage uses the redis
+ * policy, so every task shares the count), hides its headers (no RateLimit-* on 401s) and fails
+ * open (`fault_tolerant`: with Redis down a keyless request still gets its 401, not a 500); the
+ * post-function then answers 401. No key and no username: key-auth sets no `X-Consumer-Username`
+ * for it, so it logs and counts as no consumer; `custom_id` carries the reserved name.
+ */
+export function keyGuardConsumer(settings: StageSettings): DeckObject {
+  const rl = settings.rateLimiting;
+  const limits = effectiveLimits(
+    { minute: rl.failedAuthenticationsPerMinute },
+    rl.policy,
+    settings.kong.minCount,
+  );
+  return {
+    id: KEY_GUARD_ID,
+    custom_id: KEY_GUARD_CONSUMER,
+    plugins: [
+      rateLimitingPlugin(settings, {
+        ...limits,
+        limit_by: 'ip',
+        fault_tolerant: true,
+        hide_client_headers: true,
+        error_message: KEY_GUARD_MESSAGE,
+      }),
+    ],
+  };
+}
+
 function consumerEntity(consumer: ConsumerSettings, settings: StageSettings): DeckObject {
   const credentials: DeckObject[] = [{ key: envString(consumerKeyVar(consumer.name)) }];
   if (consumer.rotating) credentials.push({ key: envString(consumerPreviousKeyVar(consumer.name)) });
   return {
     username: consumer.name,
     keyauth_credentials: credentials,
-    plugins: [rateLimitingPlugin(consumer, settings)],
+    plugins: [
+      rateLimitingPlugin(settings, {
+        ...effectiveLimits(consumer.limits, settings.rateLimiting.policy, settings.kong.minCount),
+        limit_by: 'consumer',
+        fault_tolerant: settings.rateLimiting.faultTolerant,
+        hide_client_headers: false, // RateLimit-* and Retry-After stay visible to clients
+        error_message: RATE_LIMIT_MESSAGE,
+      }),
+    ],
   };
 }
 
@@ -179,7 +331,6 @@ export function buildKongConfig(stage: Stage): DeckObject {
           },
         ],
         plugins: [
-          { name: 'pre-function', config: { access: [BEARER_TO_APIKEY_LUA] } },
           {
             name: 'key-auth',
             config: {
@@ -190,20 +341,26 @@ export function buildKongConfig(stage: Stage): DeckObject {
               hide_credentials: true,
               run_on_preflight: true,
               realm: LLM_SERVICE_NAME,
+              // No valid key: continue as the key guard, which is rate-limited per IP and then
+              // answered 401 by the post-function below (never proxied).
+              anonymous: KEY_GUARD_ID,
             },
           },
           {
             name: 'request-size-limiting',
             config: {
               // 1 "megabytes" = 2^20 bytes in the plugin's handler, like nginx's `m`. The same setting
-              // drives KONG_NGINX_HTTP_CLIENT_MAX_BODY_SIZE, which must be >= this (contracts); nginx
-              // checks a declared Content-Length before any plugin runs, so only a larger nginx limit
-              // lets this plugin be the one that answers 413.
+              // drives KONG_NGINX_HTTP_CLIENT_MAX_BODY_SIZE, which EQUALS this (contracts): nginx then
+              // answers 413 for a declared Content-Length above it before any plugin runs (also with
+              // `Expect: 100-continue`, where a larger nginx limit let Kong answer 100 Continue, then
+              // 417, then 400 for the body read as a new request); this plugin and nginx both count
+              // chunked bodies. Measured on Kong 3.9.3 (issue 14).
               allowed_payload_size: kong.maxRequestBodyMiB,
               size_unit: 'megabytes',
               require_content_length: false, // streamed (chunked) bodies are counted as read
             },
           },
+          { name: 'post-function', config: { access: [POST_FUNCTION_LUA] } },
         ],
       },
     ],
@@ -225,8 +382,8 @@ export function buildKongConfig(stage: Stage): DeckObject {
         ],
       },
     ],
-    consumers: settings.consumers.map((c) => consumerEntity(c, settings)),
-    plugins: [PROMETHEUS_PLUGIN],
+    consumers: [...settings.consumers.map((c) => consumerEntity(c, settings)), keyGuardConsumer(settings)],
+    plugins: [{ name: 'pre-function', config: { access: [PRE_FUNCTION_LUA] } }, PROMETHEUS_PLUGIN],
   };
 }
 

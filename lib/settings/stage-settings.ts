@@ -16,6 +16,7 @@ import {
   CONSUMER_NAME_PATTERN,
   consumerEnvStem,
   envStemCollisions,
+  KEY_GUARD_CONSUMER,
   SMOKE_CONSUMER,
 } from '../contracts/consumers';
 import { DEFAULT_ALARM_THRESHOLDS, type AlarmThresholds } from '../constructs/observability/thresholds';
@@ -190,7 +191,12 @@ const consumerLimits = z
 const consumer = z
   .strictObject({
     /** Consumer name, `^[a-z][a-z0-9-]{1,40}$`; becomes Kong's username and the secret's name. */
-    name: z.string().regex(CONSUMER_NAME_PATTERN, `must match ${CONSUMER_NAME_PATTERN}`),
+    name: z
+      .string()
+      .regex(CONSUMER_NAME_PATTERN, `must match ${CONSUMER_NAME_PATTERN}`)
+      .refine((n) => n !== KEY_GUARD_CONSUMER, {
+        message: `"${KEY_GUARD_CONSUMER}" is reserved: Kong's consumer for requests without a valid key (infra/kong/README.md)`,
+      }),
     /** Requests allowed per period (rate-limiting plugin, limit_by consumer). */
     limits: consumerLimits,
     /**
@@ -307,7 +313,8 @@ const kongSettings = z
     requestsPerTargetPerMinute: positiveInt.default(6000),
     /**
      * Largest request body accepted, in MiB. Drives both `KONG_NGINX_HTTP_CLIENT_MAX_BODY_SIZE`
-     * and the `request-size-limiting` plugin (which answers 413 first).
+     * and the `request-size-limiting` plugin, equal (nginx answers a declared length above it with
+     * 413 before any plugin runs; the plugin counts chunked bodies).
      * @default 8
      */
     maxRequestBodyMiB: z.number().int().min(1).max(128).default(8),
@@ -386,6 +393,13 @@ const rateLimitingSettings = z
       .default('cache.t4g.small'),
     /** Replicas beside the primary (>= 1 gives automatic failover). @default 1 */
     redisReplicas: z.number().int().min(0).max(5).default(1),
+    /**
+     * Requests without a valid key one client IP may send per minute before Kong answers 429
+     * instead of 401 (the key guard: key-auth's anonymous consumer, rate-limited by IP, counted
+     * where the consumers' limits are). Valid keys from the same address are not affected.
+     * @default 10
+     */
+    failedAuthenticationsPerMinute: z.number().int().min(1).max(100000).default(10),
   })
   .default({
     policy: 'redis',
@@ -393,6 +407,7 @@ const rateLimitingSettings = z
     syncRate: -1,
     redisNodeType: 'cache.t4g.small',
     redisReplicas: 1,
+    failedAuthenticationsPerMinute: 10,
   });
 
 const consumerSecretsSettings = z

@@ -40,6 +40,17 @@ export interface SmokeOptions {
   readonly model: string;
   /** Most requests the rate-limit check sends before it gives up on seeing a 429. @default 40 */
   readonly maxRateLimitRequests: number;
+  /**
+   * Most requests without a valid key the key-guard check sends before it gives up on seeing a
+   * 429 (the stage's `rateLimiting.failedAuthenticationsPerMinute`, 10 by default, must be below).
+   * @default 40
+   */
+  readonly maxGuardRequests: number;
+  /**
+   * The stage's `kong.maxRequestBodyMiB`: the 413 check declares a body one byte above it (and
+   * never sends that body). @default 8
+   */
+  readonly maxBodyMiB: number;
   /** Timeout of one request, in ms. @default 15000 */
   readonly requestTimeoutMs: number;
   /** Wall-time budget of the whole run, in ms; checks not started by then fail. @default 120000 */
@@ -81,6 +92,8 @@ Options:
   --completions-path <path>    chat completions endpoint below the prefix (default /v1/chat/completions)
   --model <id>                 model of the streaming request (default placeholder-1)
   --max-rate-requests <n>      most requests sent to reach the limit (default 40, max 1000)
+  --max-guard-requests <n>     most keyless requests sent to reach the key guard's 429 (default 40, max 1000)
+  --max-body-mib <n>           the stage's kong.maxRequestBodyMiB, for the 413 check (default 8)
   --timeout <seconds>          timeout of one request (default 15)
   --deadline <seconds>         wall-time budget of the whole run (default 120)
   --max-retry-after <seconds>  longest Retry-After wait before retrying a request (default 65)
@@ -104,6 +117,8 @@ const FLAGS = {
   'completions-path': { type: 'string' },
   model: { type: 'string' },
   'max-rate-requests': { type: 'string' },
+  'max-guard-requests': { type: 'string' },
+  'max-body-mib': { type: 'string' },
   timeout: { type: 'string' },
   deadline: { type: 'string' },
   'max-retry-after': { type: 'string' },
@@ -234,6 +249,8 @@ export function parseSmokeArgs(argv: readonly string[]): ParsedArgs {
       completionsPath: pathFlag('completions-path', values['completions-path'], '/v1/chat/completions'),
       model,
       maxRateLimitRequests: integerFlag('max-rate-requests', values['max-rate-requests'], 40, 1, 1000),
+      maxGuardRequests: integerFlag('max-guard-requests', values['max-guard-requests'], 40, 1, 1000),
+      maxBodyMiB: integerFlag('max-body-mib', values['max-body-mib'], 8, 1, 128),
       requestTimeoutMs: integerFlag('timeout', values.timeout, 15, 1, 600) * 1000,
       deadlineMs: integerFlag('deadline', values.deadline, 120, 5, 3600) * 1000,
       maxRetryAfterMs: integerFlag('max-retry-after', values['max-retry-after'], 65, 0, 3600) * 1000,

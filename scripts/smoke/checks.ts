@@ -4,22 +4,27 @@
  * wall-time deadline for the whole run, a cap on the requests the rate-limit check sends, and at
  * most one retry (after `Retry-After`) when an earlier run used up the smoke consumer's window.
  *
- * Request budget against the smoke consumer's limit (5/minute in the stage files): the 401 checks
- * do not count (key-auth runs before rate-limiting), the echo, 404 and streaming checks use at
- * most three, and the rate-limit check goes last.
+ * Request budget against the smoke consumer's limit (5/minute in the stage files): the 401, 400,
+ * key-guard and 413 checks do not count (they carry no valid key: the guard counts them per IP,
+ * not against the consumer), the echo, 404 and streaming checks use at most three, and the
+ * rate-limit check goes last. The key-guard check leaves this address throttled for keyless
+ * requests until the minute ends; a second run within it waits for the next window once.
  */
 import * as crypto from 'crypto';
-import { header, send, SmokeRequestError, type SmokeResponse } from './http';
+import { header, send, sendDeclaredBody, SmokeRequestError, type SmokeResponse } from './http';
 import type { SmokeOptions } from './args';
 
 /** The checks, in the order they run. Stable identifiers: CI logs and tests refer to them. */
 export const CHECKS = {
   'no-key-401': '401 without a key',
   'wrong-key-401': '401 with a wrong key',
+  'key-in-query-400': 'JSON 400 for a key in the query string',
+  'key-guard-429': '429 after repeated failed authentications (key guard), no RateLimit headers',
   'key-200': '200 with the consumer key',
   'credential-hidden': 'the credential does not reach the upstream',
   'consumer-header': 'the upstream receives X-Consumer-Username',
   'not-found-json': 'JSON 404 for an unknown path',
+  'body-413': 'JSON 413 for a declared body above the limit (Expect: 100-continue, body never sent)',
   streaming: 'a streaming completion arrives in several chunks',
   'rate-limit-429': '429 after the limit, with Retry-After and RateLimit headers',
   'no-kong-headers': 'no Server/Via (or X-Kong latency) header naming Kong',
@@ -113,20 +118,99 @@ export async function runSmoke(
     }
   };
 
+  /**
+   * A request without a valid key; if the key guard already throttles this address (an earlier
+   * run in the same minute), one retry in the next window (its 429 has no Retry-After: Kong
+   * computes it only with the RateLimit headers, which the guard hides; windows are fixed minutes).
+   */
+  const callRefused = async (p: string, key: string | undefined): Promise<SmokeResponse> => {
+    const res = await call('GET', p, key);
+    if (res.status !== 429) return res;
+    const waitMs = retryAfterMs(res) ?? 61_000 - (Date.now() % 60_000);
+    if (waitMs > run.maxRetryAfterMs || Date.now() + waitMs >= deadline) return res;
+    await new Promise((r) => setTimeout(r, waitMs));
+    return call('GET', p, key);
+  };
+
   const echo = run.prefix + run.echoPath;
 
   await guarded(['no-key-401'], async () => {
-    const res = await call('GET', echo, undefined);
+    const res = await callRefused(echo, undefined);
     report('no-key-401', res.status === 401, `GET ${echo} without a key -> ${describe(res)}`);
   });
 
   await guarded(['wrong-key-401'], async () => {
-    const res = await call('GET', echo, run.wrongKey);
+    const res = await callRefused(echo, run.wrongKey);
     report('wrong-key-401', res.status === 401, `GET ${echo} with a wrong key -> ${describe(res)}`);
   });
 
+  await guarded(['key-in-query-400'], async () => {
+    // The wrong key, never the real one: a URL lands in the ALB's access log.
+    const p = `${echo}?apikey=${encodeURIComponent(run.wrongKey)}`;
+    const res = await call('GET', p, undefined);
+    let message = '';
+    try {
+      message = String((JSON.parse(res.body) as { message?: unknown }).message ?? '');
+    } catch {
+      // not JSON: reported below
+    }
+    report(
+      'key-in-query-400',
+      res.status === 400 && /header/i.test(message),
+      `GET ${echo}?apikey=<wrong-key> -> ${describe(res)}` +
+        (res.status === 400 && !/header/i.test(message) ? ': not a JSON message about headers' : ''),
+    );
+  });
+
+  await guarded(['key-guard-429'], async () => {
+    const statuses: number[] = [];
+    const shown: string[] = [];
+    let limited: SmokeResponse | undefined;
+    for (let i = 0; i < run.maxGuardRequests; i++) {
+      const res = await call('GET', echo, run.wrongKey);
+      statuses.push(res.status);
+      for (const name of Object.keys(res.headers)) {
+        if (/^(x-)?ratelimit-/.test(name)) shown.push(`${res.status} carries ${name}`);
+      }
+      if (res.status === 429) {
+        limited = res;
+        break;
+      }
+      if (res.status !== 401) {
+        report(
+          'key-guard-429',
+          false,
+          `failed authentication ${i + 1} got ${describe(res)}; only 401 or 429 are expected`,
+        );
+        return;
+      }
+    }
+    if (!limited) {
+      report(
+        'key-guard-429',
+        false,
+        `no 429 after ${statuses.length} requests with a wrong key (cap --max-guard-requests ${run.maxGuardRequests}): failed authentications are not throttled per client`,
+      );
+      return;
+    }
+    const problems = [...new Set(shown)];
+    report(
+      'key-guard-429',
+      problems.length === 0,
+      `429 after ${statuses.length - 1} more failed authentication(s) from this address: ${excerpt(limited.body)}` +
+        (problems.length ? `; the guard's limiter shows its headers: ${problems.join(', ')}` : ''),
+    );
+  });
+
+  // A second, wrong key in a header key-auth reads after the one used: it must not reach the
+  // upstream either (hide_credentials only strips the header key-auth matched).
+  const decoyHeader = run.bearer || run.keyHeader.toLowerCase() === 'apikey' ? 'x-api-key' : undefined;
   await guarded(['key-200', 'credential-hidden', 'consumer-header'], async () => {
-    const res = await callWithKey('GET', echo);
+    const res = await callWithKey(
+      'GET',
+      echo,
+      decoyHeader ? { headers: { [decoyHeader]: run.wrongKey } } : {},
+    );
     const echoed = res.status === 200 ? parseEcho(res.body) : undefined;
     report(
       'key-200',
@@ -140,12 +224,12 @@ export async function runSmoke(
       report('consumer-header', false, why);
       return;
     }
-    const leaks = credentialLeaks(echoed, run);
+    const leaks = credentialLeaks(echoed, run, decoyHeader);
     report(
       'credential-hidden',
       leaks.length === 0,
       leaks.length === 0
-        ? `no ${run.bearer ? 'Authorization' : run.keyHeader} header and no key value among ${Object.keys(echoed.headers).length} upstream headers`
+        ? `no ${run.bearer ? 'Authorization' : run.keyHeader}${decoyHeader ? ` or ${decoyHeader} (a second key sent beside it)` : ''} header and no key value among ${Object.keys(echoed.headers).length} upstream headers`
         : `the upstream received the credential: ${leaks.join('; ')}`,
     );
     const username = echoed.headers['x-consumer-username'];
@@ -177,6 +261,38 @@ export async function runSmoke(
       'not-found-json',
       problems.length === 0,
       `GET ${p} -> ${describe(res)}${problems.length ? `: ${problems.join('; ')}` : ''}`,
+    );
+  });
+
+  await guarded(['body-413'], async () => {
+    const p = run.prefix + run.completionsPath;
+    const length = run.maxBodyMiB * 2 ** 20 + 1;
+    const remaining = deadline - Date.now();
+    if (remaining <= 0)
+      throw new DeadlineError(`the ${run.deadlineMs / 1000} s deadline passed before POST ${p}`);
+    const { continued, response } = await sendDeclaredBody(
+      url(p),
+      length,
+      { Accept: 'application/json' },
+      Math.min(run.requestTimeoutMs, remaining),
+    );
+    seen.push(response);
+    const what = `POST ${p} declaring ${length} bytes (--max-body-mib ${run.maxBodyMiB} + 1) with Expect: 100-continue, body never sent`;
+    let json = false;
+    try {
+      JSON.parse(response.body);
+      json = true;
+    } catch {
+      // reported below
+    }
+    report(
+      'body-413',
+      response.status === 413 && json,
+      `${what} -> ${continued ? '100 Continue, then ' : ''}${describe(response)}` +
+        (response.status === 413 && !json ? ': not JSON' : '') +
+        (continued
+          ? ' (100 Continue before the answer: from a proxy in front of Kong, or nginx above the plugin)'
+          : ''),
     );
   });
 
@@ -285,14 +401,16 @@ export function parseEcho(body: string): Echo | undefined {
   return undefined;
 }
 
-/** Every place the credential shows up in what the upstream received. */
-function credentialLeaks(echo: Echo, run: SmokeRun): string[] {
+/** Every place the credential (or the decoy key sent beside it) shows up in what the upstream received. */
+function credentialLeaks(echo: Echo, run: SmokeRun, decoyHeader?: string): string[] {
   const leaks: string[] = [];
   const keyHeader = run.keyHeader.toLowerCase();
   for (const [name, value] of Object.entries(echo.headers)) {
     const text = Array.isArray(value) ? value.join(', ') : String(value);
     if (text.includes(run.key)) leaks.push(`header ${name} carries the key`);
-    else if (name === keyHeader && !run.bearer) leaks.push(`header ${name} is present`);
+    else if (text.includes(run.wrongKey)) leaks.push(`header ${name} carries the second key`);
+    else if ((name === keyHeader && !run.bearer) || name === decoyHeader || name === 'authorization')
+      leaks.push(`header ${name} is present`);
   }
   for (const [name, value] of Object.entries(echo.query)) {
     if ((Array.isArray(value) ? value.join(',') : String(value)).includes(run.key)) {

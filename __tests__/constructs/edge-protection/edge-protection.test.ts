@@ -49,8 +49,9 @@ describe('EdgeProtection with defaults', () => {
       'rate-per-ip',
       'aws-known-bad-inputs',
       'aws-common',
+      'aws-ip-reputation',
     ]);
-    expect(new Set((acl.rule as Json[]).map((r) => r.priority)).size).toBe(4);
+    expect(new Set((acl.rule as Json[]).map((r) => r.priority)).size).toBe(5);
   });
 
   it('has no block list (no IP set, no rule) unless addresses are given', () => {
@@ -87,10 +88,11 @@ describe('EdgeProtection with defaults', () => {
     expect(regex.test('x-apikey-hint')).toBe(false);
   });
 
-  it('uses the AWS managed KnownBadInputs and Common rule groups, enforcing (override none)', () => {
+  it('uses the AWS managed KnownBadInputs, Common and IP reputation rule groups, enforcing (override none)', () => {
     for (const [rule, group] of [
       ['aws-known-bad-inputs', 'AWSManagedRulesKnownBadInputsRuleSet'],
       ['aws-common', 'AWSManagedRulesCommonRuleSet'],
+      ['aws-ip-reputation', 'AWSManagedRulesAmazonIpReputationList'],
     ]) {
       const r = ruleNamed(acl, rule!);
       expect(r.override_action).toEqual({ none: {} });
@@ -170,7 +172,7 @@ describe('EdgeProtection options', () => {
       action: { block: {} },
       statement: { ip_set_reference_statement: { arn: expect.stringMatching(/aws_wafv2_ip_set\./) } },
     });
-    expect(rules).toHaveLength(5);
+    expect(rules).toHaveLength(6);
   });
 
   it('enforces the prompt-body rules when asked, but never the 8 KB body size rule', () => {

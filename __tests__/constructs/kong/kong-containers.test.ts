@@ -14,7 +14,12 @@ import {
   MIGRATIONS_SCRIPT,
   VOLUME_INIT_SCRIPT,
   configSyncScript,
+  kongEnvironment,
 } from '../../../lib/constructs/kong/kong-containers';
+import {
+  KONG_ACCESS_LOG_FIELDS,
+  KONG_LOG_FILTER_PATTERNS,
+} from '../../../lib/constructs/kong/kong-access-log';
 import { CONFIG_SYNC_FAILED_LINE } from '../../../lib/contracts/log-lines';
 
 interface Run {
@@ -183,5 +188,60 @@ describe('the volume-init container', () => {
   it('is valid POSIX shell', () => {
     const r = spawnSync('/bin/sh', ['-n', '-c', VOLUME_INIT_SCRIPT], { encoding: 'utf8' });
     expect(r.status).toBe(0);
+  });
+});
+
+describe('the 429 filter patterns over the access log (ADR 0013)', () => {
+  /** Evaluates the `{ $.f = v && $.g != "w" }` subset of CloudWatch's JSON filter patterns. */
+  const matches = (pattern: string, line: Record<string, unknown>): boolean =>
+    pattern
+      .replace(/^\{\s*|\s*\}$/g, '')
+      .split('&&')
+      .every((term) => {
+        const m = /^\s*\$\.([a-z_]+)\s*(!=|=)\s*("?)([^"\s]*)\3\s*$/.exec(term);
+        if (!m) throw new Error(`unsupported term ${term}`);
+        const actual = String(line[m[1]!]);
+        return m[2] === '=' ? actual === m[4] : actual !== m[4];
+      });
+  const consumer429 = { status: 429, consumer: 'acme-app', anonymous: '' };
+  const guard429 = { status: 429, consumer: '', anonymous: 'true' };
+
+  it("splits consumers' 429s by consumer and counts the key guard's apart, never as a consumer", () => {
+    const p = KONG_LOG_FILTER_PATTERNS;
+    expect([
+      matches(p.rateLimitedByConsumer, consumer429),
+      matches(p.keyGuardThrottled, consumer429),
+    ]).toEqual([true, false]);
+    expect([matches(p.rateLimitedByConsumer, guard429), matches(p.keyGuardThrottled, guard429)]).toEqual([
+      false,
+      true,
+    ]);
+    expect(matches('{ $.status = 401 }', { status: 401, consumer: '', anonymous: 'true' })).toBe(true);
+  });
+
+  it('logs key-auth X-Anonymous-Consumer beside the consumer, the fields those patterns read', () => {
+    expect(KONG_ACCESS_LOG_FIELDS).toMatchObject({
+      consumer: '"$http_x_consumer_username"',
+      anonymous: '"$http_x_anonymous_consumer"',
+    });
+  });
+});
+
+describe("Kong's trusted addresses", () => {
+  const base = {
+    database: {},
+    cpu: 1024,
+    maxRequestBodyMiB: 8,
+    loadBalancerIdleTimeoutSeconds: 300,
+    workerShutdownTimeoutSeconds: 100,
+  };
+  it("lists the load balancer's subnets, comma-separated", () => {
+    expect(kongEnvironment({ ...base, trustedCidrs: ['10.0.0.0/20', '10.0.16.0/20'] }).KONG_TRUSTED_IPS).toBe(
+      '10.0.0.0/20,10.0.16.0/20',
+    );
+  });
+  it('refuses none and refuses the whole internet', () => {
+    expect(() => kongEnvironment({ ...base, trustedCidrs: [] })).toThrow(/trustedCidrs/);
+    expect(() => kongEnvironment({ ...base, trustedCidrs: ['0.0.0.0/0'] })).toThrow(/any client/);
   });
 });

@@ -219,12 +219,16 @@ describe.each(['dev', 'prod'] as const)('KongService in stage %s', (stageName) =
     for (const c of containers) expect(JSON.stringify(c.portMappings ?? [])).not.toContain('8001');
   });
 
-  it('hardens Kong: no reports, no debug, reduced headers, trusted IPs = the VPC', () => {
+  it("hardens Kong: no reports, no debug, reduced headers, trusted IPs = the ALB's (public) subnets", () => {
     expect(env('kong')).toMatchObject({
       KONG_ANONYMOUS_REPORTS: 'off',
       KONG_REQUEST_DEBUG: 'off',
       KONG_HEADERS: 'X-Kong-Request-Id',
-      KONG_TRUSTED_IPS: settings.network.vpcCidr,
+      KONG_TRUSTED_IPS: synth
+        .resources('aws_subnet')
+        .filter((r) => r.values.tags.Tier === 'public')
+        .map((r) => r.values.cidr_block)
+        .join(','),
       KONG_REAL_IP_HEADER: 'X-Forwarded-For',
       KONG_REAL_IP_RECURSIVE: 'on',
       KONG_ERROR_DEFAULT_TYPE: 'application/json',
@@ -235,7 +239,7 @@ describe.each(['dev', 'prod'] as const)('KongService in stage %s', (stageName) =
   it('sizes nginx for the task and for long LLM responses', () => {
     const e = env('kong');
     expect(e.KONG_NGINX_WORKER_PROCESSES).toBe(String(settings.kong.cpu / 1024));
-    expect(e.KONG_NGINX_HTTP_CLIENT_MAX_BODY_SIZE).toBe(`${settings.kong.maxRequestBodyMiB + 1}m`);
+    expect(e.KONG_NGINX_HTTP_CLIENT_MAX_BODY_SIZE).toBe(`${settings.kong.maxRequestBodyMiB}m`); // = the plugin's
     const keepalive = parseInt(e.KONG_NGINX_HTTP_KEEPALIVE_TIMEOUT!, 10);
     expect(keepalive).toBeGreaterThan(settings.loadBalancer.idleTimeoutSeconds);
     expect(parseInt(e.KONG_NGINX_MAIN_WORKER_SHUTDOWN_TIMEOUT!, 10)).toBeLessThan(byName('kong').stopTimeout);

@@ -193,7 +193,8 @@ describe("metric filters on Kong's task log group", () => {
 
   it('counts 429 per consumer without a default value (CloudWatch refuses one with dimensions)', () => {
     const byConsumer = filters['kong-gateway-test-kong-429-by-consumer'];
-    expect(byConsumer.pattern).toBe('{ $.status = 429 }');
+    // Authenticated consumers only: the key guard's 429s have no consumer (kong-429-key-guard).
+    expect(byConsumer.pattern).toBe('{ $.status = 429 && $.anonymous != "true" }');
     expect(byConsumer.metric_transformation.dimensions).toEqual({ Consumer: '$.consumer' });
     expect(byConsumer.metric_transformation.default_value).toBeUndefined();
   });

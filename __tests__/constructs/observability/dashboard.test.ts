@@ -78,6 +78,7 @@ describe('the dashboard', () => {
     expect(lines(titled(all, '401 and 429 (Kong access log)')).map((l) => l.slice(0, 2))).toEqual([
       ['kong-gateway/test', 'Unauthorized'],
       ['kong-gateway/test', 'RateLimited'],
+      ['kong-gateway/test', 'KeyGuardThrottled'],
     ]);
     expect(lines(titled(all, '429 by consumer'))[0]![0].expression).toBe(
       `SEARCH('{kong-gateway/test,Consumer} MetricName="RateLimitedByConsumer"', 'Sum', 60)`,

@@ -17,11 +17,12 @@ function quotedTermMatches(pattern: string, line: string): boolean {
 describe("the metric filters on Kong's task log group", () => {
   const byId = Object.fromEntries(KONG_LOG_FILTERS.map((f) => [f.id, f]));
 
-  it('keeps the IDs (Terraform addresses) of the 401/429 filters and adds config-sync', () => {
+  it("keeps the IDs (Terraform addresses) of the 401/429 filters and adds the key guard's and config-sync", () => {
     expect(Object.keys(byId)).toEqual([
       'kong-401',
       'kong-429',
       'kong-429-by-consumer',
+      'kong-429-key-guard',
       'kong-config-sync-failed',
     ]);
     expect(REDIS_CONNECTION_ERRORS_FILTER.id).toBe('kong-redis-connection-errors');

@@ -235,6 +235,7 @@ describe('Observability with a database and no read replica (the stages today)',
       'kong-gateway-test-kong-401',
       'kong-gateway-test-kong-429',
       'kong-gateway-test-kong-429-by-consumer',
+      'kong-gateway-test-kong-429-key-guard',
       'kong-gateway-test-kong-config-sync-failed',
     ]);
     for (const f of Object.values(filters) as Json[]) {
@@ -242,6 +243,13 @@ describe('Observability with a database and no read replica (the stages today)',
       expect(f.metric_transformation.namespace).toBe('kong-gateway/test');
     }
     expect(filters['kong-gateway-test-kong-401'].pattern).toBe('{ $.status = 401 }');
+    // Only authenticated consumers' 429s become Consumer dimensions; the key guard's are counted apart.
+    const byConsumer = filters['kong-gateway-test-kong-429-by-consumer'];
+    expect(byConsumer.pattern).toBe('{ $.status = 429 && $.anonymous != "true" }');
+    expect(byConsumer.metric_transformation.dimensions).toEqual({ Consumer: '$.consumer' });
+    const guard = filters['kong-gateway-test-kong-429-key-guard'];
+    expect(guard.pattern).toBe('{ $.status = 429 && $.anonymous = "true" }');
+    expect(guard.metric_transformation).toMatchObject({ name: 'KeyGuardThrottled', default_value: '0' });
   });
 
   describe('the dashboard', () => {
@@ -490,8 +498,9 @@ describe('observability in the stages', () => {
       const group = kong.logConfiguration.options['awslogs-group'];
       expect(group).toMatch(/^\$\{aws_cloudwatch_log_group\.kong_logs.*\.name\}$/);
       const filters = synth.resources('aws_cloudwatch_log_metric_filter').map((r) => r.values);
-      // 401, 429, 429 by consumer, config-sync failures and (redis policy) Redis connection errors.
-      expect(filters.map((f) => f.log_group_name)).toEqual([group, group, group, group, group]);
+      // 401, 429, 429 by consumer, the key guard's 429, config-sync failures and (redis policy)
+      // Redis connection errors.
+      expect(filters.map((f) => f.log_group_name)).toEqual([group, group, group, group, group, group]);
       const configSync = kong.logConfiguration.options;
       const sync = (
         JSON.parse(

@@ -38,6 +38,9 @@ export const PROMPT_BODY_RULES = [
  */
 export const BODY_SIZE_RULE = 'SizeRestrictions_BODY';
 
+/** AWS's managed IP reputation list (25 WCU). */
+export const IP_REPUTATION_RULE_GROUP = 'AWSManagedRulesAmazonIpReputationList';
+
 /** Props of {@link EdgeProtection}. */
 export interface EdgeProtectionProps {
   /** Stage naming. */
@@ -91,7 +94,9 @@ const RATE_LIMITED_BODY_KEY = 'rate-limited';
  * AWS WAF in front of the ALB: blocked addresses, then per-IP rate rules (cheap, and the only defence against
  * floods of unauthenticated requests, which never reach Kong's per-consumer limits), then the AWS
  * managed KnownBadInputs and Common rule groups, with the Common set's body rules adapted to LLM
- * prompts. Blocked and counted requests are logged to `aws-waf-logs-<stack>` with credential
+ * prompts, and Amazon's IP reputation list. The stricter no-credential rate rule is skipped by any
+ * request carrying a key header, real or not: failed authentications are throttled per client by
+ * Kong's key guard (infra/kong/README.md). Blocked and counted requests are logged to `aws-waf-logs-<stack>` with credential
  * headers and the query string redacted.
  */
 export class EdgeProtection extends Construct {
@@ -196,6 +201,19 @@ export class EdgeProtection extends Construct {
         },
         visibilityConfig: visibility(metric('common')),
       },
+      {
+        // Addresses Amazon threat intelligence lists as bots, scanners and sources of attacks
+        // (AWS WAF Developer Guide, "IP reputation rule groups"): the cheapest cut of key-guessing
+        // and scanning traffic before it reaches Kong's key guard. Not the AnonymousIpList: that
+        // one blocks hosting providers, where many API clients run.
+        name: 'aws-ip-reputation',
+        priority: 5,
+        overrideAction: { none: {} },
+        statement: {
+          managed_rule_group_statement: { vendor_name: 'AWS', name: IP_REPUTATION_RULE_GROUP },
+        },
+        visibilityConfig: visibility(metric('ip-reputation')),
+      },
     ];
 
     this.webAcl = new Wafv2WebAcl(this, 'web-acl', {
@@ -259,7 +277,7 @@ export class EdgeProtection extends Construct {
       resourceArn: this.webAcl.arn,
       logDestinationConfigs: [this.logGroup.arn],
       // Keys must never reach a log; the query string is redacted too because a client that puts
-      // its key there (key_in_query is off, so Kong rejects it) would otherwise leak it.
+      // its key there (Kong refuses it with 400, but WAF has already seen it) would otherwise leak it.
       redactedFields: [
         ...CREDENTIAL_HEADERS.map((name) => ({ singleHeader: { name } })),
         { queryString: {} },

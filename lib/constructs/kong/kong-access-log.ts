@@ -10,8 +10,14 @@ export const KONG_ACCESS_LOG_FORMAT_NAME = 'kong_json';
 /**
  * Fields of Kong's JSON access log, one line per proxied request. Unquoted values are numbers.
  * No header that can carry a key is logged, and the path is `$uri` (no query string).
- * `consumer` is the `X-Consumer-Username` key-auth sets: trustworthy only on authenticated
- * requests (a 401 may carry a client-sent value), so only 429s are counted per consumer.
+ * `consumer` is the `X-Consumer-Username` key-auth set, empty when it authenticated nobody: the
+ * global pre-function clears client-sent `X-Consumer-*` headers on every request Kong's plugins
+ * see, and the key guard (key-auth's anonymous consumer) has no username. `anonymous` is key-auth's
+ * `X-Anonymous-Consumer` ("true" for the key guard, empty otherwise; client copies cleared the
+ * same way). Answers nginx gives before any plugin runs (a malformed request's 400, a declared body
+ * above the limit's 413) still carry whatever the client sent in those two headers: no metric
+ * filter reads them on such answers (only 429s are split, and only rate-limiting answers 429), and
+ * incident response must not either (docs/adr/0013).
  */
 export const KONG_ACCESS_LOG_FIELDS: Readonly<Record<string, string>> = {
   time: '"$time_iso8601"',
@@ -27,8 +33,20 @@ export const KONG_ACCESS_LOG_FIELDS: Readonly<Record<string, string>> = {
   upstream_status: '"$upstream_status"',
   upstream_response_time: '"$upstream_response_time"',
   consumer: '"$http_x_consumer_username"',
+  anonymous: '"$http_x_anonymous_consumer"',
   user_agent: '"$http_user_agent"',
 };
+
+/**
+ * CloudWatch Logs filter patterns that tell the two kinds of 429 apart in
+ * {@link KONG_ACCESS_LOG_FIELDS} (ADR 0013): those of authenticated consumers (split by
+ * `consumer`), and the key guard's (a client over `rateLimiting.failedAuthenticationsPerMinute`:
+ * guessing keys, or a broken client retrying a bad key), which have no consumer.
+ */
+export const KONG_LOG_FILTER_PATTERNS = {
+  rateLimitedByConsumer: '{ $.status = 429 && $.anonymous != "true" }',
+  keyGuardThrottled: '{ $.status = 429 && $.anonymous = "true" }',
+} as const;
 
 /**
  * Environment of the KONG container that makes its proxy access log one JSON object per line on

@@ -65,8 +65,12 @@ export function resolveImage(image: string, cache: PullThroughCache | undefined)
 export interface KongEnvironmentOptions {
   /** The database's non-secret Kong settings (`KONG_DATABASE`, `KONG_PG_*`, trusted CAs). */
   readonly database: Readonly<Record<string, string>>;
-  /** The VPC's CIDR: the only addresses allowed to set X-Forwarded-For (the ALB lives there). */
-  readonly trustedCidr: string;
+  /**
+   * The ALB's subnets: the only peers whose X-Forwarded-For Kong believes (`KONG_TRUSTED_IPS`).
+   * Not the whole VPC: a compromised task elsewhere in it could then pose as any client IP (and so
+   * dodge the key guard's per-IP count).
+   */
+  readonly trustedCidrs: readonly string[];
   /** Task CPU units; one nginx worker per vCPU (nginx `auto` sees the host's CPUs). */
   readonly cpu: number;
   /** Largest request body in MiB. */
@@ -108,12 +112,24 @@ export function workerProcesses(cpu: number): number {
 }
 
 /**
- * nginx's `client_max_body_size` for a body limit of `maxRequestBodyMiB`: one MiB above the
- * `request-size-limiting` plugin's limit. nginx rejects a declared Content-Length before any plugin
- * runs, so only a larger nginx limit lets the plugin answer the 413 (CONTRACTS: nginx >= plugin).
+ * nginx's `client_max_body_size` for a body limit of `maxRequestBodyMiB`: EQUAL to the
+ * `request-size-limiting` plugin's limit (both count 2^20 bytes per MiB; CONTRACTS: nginx = plugin).
+ * nginx then answers a declared Content-Length above it with 413 before any plugin runs, with or
+ * without `Expect: 100-continue`, and a chunked body over it gets 413 too. With nginx one MiB
+ * above (the earlier choice, meant to let the plugin answer), curl's `Expect: 100-continue` got
+ * `100 Continue`, then the plugin's 417, then 400 for the body read as a next request (measured
+ * on Kong 3.9.3, issue 14).
  */
 export function nginxClientMaxBodySize(maxRequestBodyMiB: number): string {
-  return `${maxRequestBodyMiB + 1}m`;
+  return `${maxRequestBodyMiB}m`;
+}
+
+/** Bytes an nginx size such as `8m` / `512k` / `1024` stands for (nginx's `ngx_parse_offset`). */
+export function nginxSizeBytes(size: string): number {
+  const m = /^(\d+)([kKmMgG]?)$/.exec(size);
+  if (!m) throw new Error(`"${size}" is not an nginx size`);
+  const unit = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
+  return Number(m[1]) * unit;
 }
 
 /** The database part of Kong's environment; the migrations container needs exactly this. */
@@ -123,6 +139,11 @@ export function kongDatabaseEnvironment(o: KongEnvironmentOptions): Record<strin
 
 /** The Kong container's full environment (no secret: the password comes through ECS secrets). */
 export function kongEnvironment(o: KongEnvironmentOptions): Record<string, string> {
+  if (o.trustedCidrs.length === 0 || o.trustedCidrs.some((c) => c.endsWith('/0'))) {
+    throw new Error(
+      `Kong: trustedCidrs must name the load balancer's subnets, got [${o.trustedCidrs.join(', ')}]: an empty list ignores X-Forwarded-For, a /0 lets any client choose its address`,
+    );
+  }
   return {
     ...kongDatabaseEnvironment(o),
     // Kong's own default flags: one accept queue per worker, a deep backlog for bursts.
@@ -135,7 +156,7 @@ export function kongEnvironment(o: KongEnvironmentOptions): Record<string, strin
     KONG_ANONYMOUS_REPORTS: 'off',
     KONG_REQUEST_DEBUG: 'off',
     KONG_HEADERS: 'X-Kong-Request-Id',
-    KONG_TRUSTED_IPS: o.trustedCidr,
+    KONG_TRUSTED_IPS: o.trustedCidrs.join(','),
     KONG_REAL_IP_HEADER: 'X-Forwarded-For',
     KONG_REAL_IP_RECURSIVE: 'on',
     KONG_NGINX_WORKER_PROCESSES: String(workerProcesses(o.cpu)),

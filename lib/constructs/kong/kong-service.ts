@@ -119,7 +119,7 @@ export interface KongServiceProps {
   readonly environment: AwsEnvironment;
   /** Where the task's log group comes from (encrypted, with retention). */
   readonly logging: Logging;
-  /** Private subnets for the tasks; the VPC CIDR becomes Kong's trusted IPs. */
+  /** Private subnets for the tasks; the public (ALB) subnets become Kong's trusted IPs. */
   readonly network: Network;
   /** The ECS cluster. */
   readonly platform: ComputePlatform;
@@ -277,7 +277,7 @@ export class KongService extends Construct {
     // --- Containers ----------------------------------------------------------------------------
     const envOptions = {
       database: props.database.environment,
-      trustedCidr: network.vpcCidr,
+      trustedCidrs: network.publicSubnetCidrs, // the ALB's subnets (LoadBalancer puts it there)
       cpu: kong.cpu,
       maxRequestBodyMiB: kong.maxRequestBodyMiB,
       loadBalancerIdleTimeoutSeconds: alb.idleTimeoutSeconds,

@@ -75,6 +75,11 @@ export class Network extends Construct {
   readonly availabilityZones: string[];
   /** Public subnets, one per AZ: internet-facing load balancer and NAT gateways only. */
   readonly publicSubnets: Subnet[];
+  /**
+   * The public subnets' CIDR blocks as plain strings (known at synth): where the ALB's nodes take
+   * their addresses, so the only peers allowed to set X-Forwarded-For for Kong.
+   */
+  readonly publicSubnetCidrs: readonly string[];
   /** Private subnets, one per AZ: Fargate tasks; outbound through NAT. */
   readonly privateSubnets: Subnet[];
   /** Isolated subnets, one per AZ: RDS and ElastiCache; no route out of the VPC. */
@@ -125,18 +130,20 @@ export class Network extends Construct {
     });
     this.availabilityZones = Array.from({ length: azCount }, (_, i) => Fn.element(zones.names, i));
 
+    const cidrOf = (tier: SubnetTier, i: number): string =>
+      cidrSubnet(props.cidr, SUBNET_NEW_BITS, SUBNET_TIERS.indexOf(tier) * SLOTS_PER_TIER + i);
     const subnetsOf = (tier: SubnetTier): Subnet[] =>
       this.availabilityZones.map((az, i) => {
-        const slot = SUBNET_TIERS.indexOf(tier) * SLOTS_PER_TIER + i;
         return new Subnet(this, `${tier}-${i}`, {
           vpcId: this.vpc.id,
           availabilityZone: az,
-          cidrBlock: cidrSubnet(props.cidr, SUBNET_NEW_BITS, slot),
+          cidrBlock: cidrOf(tier, i),
           mapPublicIpOnLaunch: false, // the ALB and NAT get addresses explicitly; nothing else should
           tags: { Name: naming.name(`${tier}-${i}`), Tier: tier },
         });
       });
     this.publicSubnets = subnetsOf('public');
+    this.publicSubnetCidrs = this.publicSubnets.map((_, i) => cidrOf('public', i));
     this.privateSubnets = subnetsOf('private');
     this.isolatedSubnets = subnetsOf('isolated');
 

@@ -71,6 +71,12 @@ export function dashboardBody(d: DashboardInputs): { widgets: object[] } {
     metricWidget('401 and 429 (Kong access log)', [
       m(d.kongNamespace, KONG_LOG_METRICS.unauthorized, {}, { stat: 'Sum', label: '401 unauthorized' }),
       m(d.kongNamespace, KONG_LOG_METRICS.rateLimited, {}, { stat: 'Sum', label: '429 rate limited' }),
+      m(
+        d.kongNamespace,
+        KONG_LOG_METRICS.keyGuardThrottled,
+        {},
+        { stat: 'Sum', label: '429 key guard (no valid key)' },
+      ),
     ]),
     metricWidget('429 by consumer', [
       [

@@ -4,12 +4,14 @@
  * Redis. Pure data: the alarms and the dashboard both read it.
  */
 import { CONFIG_SYNC_FAILED_LINE, KONG_REDIS_CONNECT_FAILED_LINE } from '../../contracts/log-lines';
+import { KONG_LOG_FILTER_PATTERNS } from '../kong/kong-access-log';
 
 /** The metric names published from Kong's task log group. */
 export const KONG_LOG_METRICS = {
   unauthorized: 'Unauthorized',
   rateLimited: 'RateLimited',
   rateLimitedByConsumer: 'RateLimitedByConsumer',
+  keyGuardThrottled: 'KeyGuardThrottled',
   configSyncFailed: 'ConfigSyncFailed',
   redisConnectionErrors: 'RedisConnectionErrors',
 } as const;
@@ -48,12 +50,18 @@ export const KONG_LOG_FILTERS: readonly KongLogFilter[] = [
   { id: 'kong-401', pattern: statusPattern(401), metricName: KONG_LOG_METRICS.unauthorized },
   { id: 'kong-429', pattern: statusPattern(429), metricName: KONG_LOG_METRICS.rateLimited },
   // One custom metric per consumer that got a 429 (bounded by the stage's consumer list, since
-  // only key-auth-authenticated routes are rate-limited).
+  // only key-auth-authenticated routes are rate-limited; the key guard is no consumer).
   {
     id: 'kong-429-by-consumer',
-    pattern: statusPattern(429),
+    pattern: KONG_LOG_FILTER_PATTERNS.rateLimitedByConsumer,
     metricName: KONG_LOG_METRICS.rateLimitedByConsumer,
     dimensions: { Consumer: '$.consumer' },
+  },
+  // The key guard's 429s: one address over rateLimiting.failedAuthenticationsPerMinute.
+  {
+    id: 'kong-429-key-guard',
+    pattern: KONG_LOG_FILTER_PATTERNS.keyGuardThrottled,
+    metricName: KONG_LOG_METRICS.keyGuardThrottled,
   },
   {
     id: 'kong-config-sync-failed',

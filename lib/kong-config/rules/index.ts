@@ -8,7 +8,7 @@ import { parseDeckTemplate } from '../deck-env';
 import { consumerSchema } from './kong-consumers';
 import { fileFormat } from './kong-file-format';
 import { keyAuthSchema } from './kong-plugin-key-auth';
-import { preFunctionSchema } from './kong-plugin-pre-function';
+import { postFunctionSchema, preFunctionSchema } from './kong-plugin-pre-function';
 import { prometheusSchema } from './kong-plugin-prometheus';
 import { rateLimitingSchema } from './kong-plugin-rate-limiting';
 import { requestSizeLimitingSchema } from './kong-plugin-request-size-limiting';
@@ -22,6 +22,8 @@ import { bodySizeLimited } from './policy-body-size-limited';
 import { consumerRateLimits } from './policy-consumer-rate-limits';
 import { credentialsFromEnv } from './policy-credentials-from-env';
 import { jsonNotFound } from './policy-json-not-found';
+import { clientIdentityCleared, credentialsStripped } from './policy-credentials-stripped';
+import { keyGuard } from './policy-key-guard';
 import { keyAuthHardened } from './policy-key-auth-hardened';
 import { redisTlsAndVault } from './policy-redis-tls-and-vault';
 import { streamingUnbuffered } from './policy-streaming-unbuffered';
@@ -43,6 +45,7 @@ export const KONG_SCHEMA_RULES: readonly KongRule[] = [
   requestSizeLimitingSchema,
   requestTerminationSchema,
   preFunctionSchema,
+  postFunctionSchema,
   prometheusSchema,
 ];
 
@@ -56,6 +59,9 @@ export const POLICY_RULES: readonly KongRule[] = [
   streamingUnbuffered,
   jsonNotFound,
   bodySizeLimited,
+  keyGuard,
+  credentialsStripped,
+  clientIdentityCleared,
 ];
 
 /** All rules. */

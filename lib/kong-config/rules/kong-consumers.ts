@@ -11,8 +11,14 @@ const CREDENTIAL_FIELDS: Readonly<Record<string, FieldSpec>> = {
   tags: TAGS,
 };
 
+/** `typedefs.uuid`. */
+const UUID: FieldSpec = {
+  type: 'string',
+  pattern: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+};
+
 const CONSUMER_FIELDS: Readonly<Record<string, FieldSpec>> = {
-  id: { type: 'string' },
+  id: UUID,
   created_at: { type: 'integer' },
   updated_at: { type: 'integer' },
   username: { type: 'string' },

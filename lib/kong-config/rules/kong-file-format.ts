@@ -3,6 +3,7 @@ import type { KongRule } from './model';
 /** The plugins this repository uses; each has a schema rule in this directory. */
 export const CHECKED_PLUGINS = [
   'key-auth',
+  'post-function',
   'pre-function',
   'prometheus',
   'rate-limiting',

@@ -1,4 +1,4 @@
-import type { KongRule } from './model';
+import { anonymousConsumer, type KongRule } from './model';
 
 /**
  * Names that entities reference must exist, and names must be unique per entity type: decK
@@ -24,7 +24,7 @@ export const referencesResolve: KongRule = {
     };
     const services = unique('service', model.services);
     const routes = unique('route', model.routes);
-    const consumers = new Set(model.consumers.map((c) => c.username).filter((u): u is string => !!u));
+    const consumers = new Set(model.consumers.map((c) => c.ref).filter((u): u is string => !!u));
     for (const r of model.routes) {
       if (r.service !== undefined && !services.has(r.service))
         problems.push(`${r.where}.service: no service "${r.service}"`);
@@ -36,6 +36,14 @@ export const referencesResolve: KongRule = {
         problems.push(`${p.where}: no route "${p.scope.route}"`);
       if (p.scope.consumer !== undefined && !consumers.has(p.scope.consumer))
         problems.push(`${p.where}: no consumer "${p.scope.consumer}"`);
+      if (
+        p.name === 'key-auth' &&
+        p.config?.anonymous !== undefined &&
+        !anonymousConsumer(model, p.config.anonymous)
+      )
+        problems.push(
+          `${p.where}.config.anonymous: no consumer with id or username "${String(p.config.anonymous)}"`,
+        );
     }
     return problems;
   },

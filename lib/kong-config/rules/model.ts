@@ -34,12 +34,20 @@ export interface RouteEntry {
   readonly where: string;
 }
 
+/** A consumer; `ref` is how plugins name it in {@link PluginScope} (username, else id, else custom_id). */
+export interface ConsumerEntry {
+  readonly raw: Json;
+  readonly username: string | undefined;
+  readonly ref: string | undefined;
+  readonly where: string;
+}
+
 /** The flattened file. */
 export interface DeckModel {
   readonly raw: Json;
   readonly services: { raw: Json; name: string | undefined; where: string }[];
   readonly routes: RouteEntry[];
-  readonly consumers: { raw: Json; username: string | undefined; where: string }[];
+  readonly consumers: ConsumerEntry[];
   readonly plugins: PluginInstance[];
 }
 
@@ -91,8 +99,9 @@ export function deckModel(file: Json): DeckModel {
   });
   arr(file?.consumers).forEach((c, i) => {
     const where = `consumers[${i}]`;
-    consumers.push({ raw: c, username: c?.username, where });
-    plugins.push(...pluginsOf(c?.plugins, { consumer: c?.username }, where));
+    const ref = [c?.username, c?.id, c?.custom_id].find((v): v is string => typeof v === 'string');
+    consumers.push({ raw: c, username: c?.username, ref, where });
+    plugins.push(...pluginsOf(c?.plugins, { consumer: ref }, where));
   });
   plugins.push(...pluginsOf(file?.plugins, {}, ''));
   return { raw: file, services, routes, consumers, plugins };
@@ -118,12 +127,36 @@ export function effectivePlugin(
   );
 }
 
+/**
+ * The consumer a key-auth `anonymous` value names: Kong looks it up by id, then by username
+ * (`kong.client.load_consumer(anonymous, true)`).
+ */
+export function anonymousConsumer(model: DeckModel, anonymous: unknown): ConsumerEntry | undefined {
+  if (typeof anonymous !== 'string' || anonymous === '') return undefined;
+  return (
+    model.consumers.find((c) => c.raw?.id === anonymous) ??
+    model.consumers.find((c) => c.username === anonymous)
+  );
+}
+
+/** Consumers some key-auth falls back to (`anonymous`): guards, not callers. */
+export function anonymousConsumers(model: DeckModel): Set<ConsumerEntry> {
+  const found = new Set<ConsumerEntry>();
+  for (const p of model.plugins.filter((x) => x.name === 'key-auth')) {
+    const c = anonymousConsumer(model, p.config?.anonymous);
+    if (c) found.add(c);
+  }
+  return found;
+}
+
+/** True when a route hands requests to an upstream: it has a service and nothing terminates it first. */
+export function reachesUpstream(model: DeckModel, route: RouteEntry): boolean {
+  return route.service !== undefined && effectivePlugin(model, route, 'request-termination') === undefined;
+}
+
 /** The routes that hand requests to an upstream: each has a service and nothing terminates it first. */
 export function upstreamRoutes(model: DeckModel): RouteEntry[] {
-  return model.routes.filter(
-    (route) =>
-      route.service !== undefined && effectivePlugin(model, route, 'request-termination') === undefined,
-  );
+  return model.routes.filter((route) => reachesUpstream(model, route));
 }
 
 /** A named rule over a decK file; `check` returns one line per violation (empty: compliant). */

@@ -4,7 +4,7 @@ import { effectivePlugin, type KongRule, upstreamRoutes } from './model';
 export const bodySizeLimited: KongRule = {
   id: 'policy/body-size-limited',
   description: 'every upstream-reaching route has request-size-limiting with a positive size',
-  source: 'our policy and the contracts (size limits in order: nginx >= request-size-limiting >= upstream)',
+  source: 'our policy and the contracts (size limits in order: nginx = request-size-limiting <= upstream)',
   check(model) {
     return upstreamRoutes(model).flatMap((r) => {
       const p = effectivePlugin(model, r, 'request-size-limiting');

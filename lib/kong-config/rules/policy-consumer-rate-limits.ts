@@ -1,9 +1,10 @@
-import type { KongRule } from './model';
+import { anonymousConsumers, type KongRule } from './model';
 import { ORDERED_PERIODS } from './kong-plugin-rate-limiting';
 
 /**
  * Each consumer has its own rate-limiting instance counting per consumer, with positive whole
- * limits, the headers left visible (RateLimit-*, Retry-After on 429) and a 429 status.
+ * limits, the headers left visible (RateLimit-*, Retry-After on 429) and a 429 status. The key
+ * guard (key-auth's anonymous consumer) is no caller: policy/key-guard checks it.
  */
 export const consumerRateLimits: KongRule = {
   id: 'policy/consumer-rate-limits',
@@ -12,8 +13,9 @@ export const consumerRateLimits: KongRule = {
   source: 'our policy: per-consumer cost control for LLM calls (docs/adr/0007)',
   check(model) {
     const problems: string[] = [];
-    for (const c of model.consumers) {
-      const own = model.plugins.filter((p) => p.name === 'rate-limiting' && p.scope.consumer === c.username);
+    const guards = anonymousConsumers(model);
+    for (const c of model.consumers.filter((x) => !guards.has(x))) {
+      const own = model.plugins.filter((p) => p.name === 'rate-limiting' && p.scope.consumer === c.ref);
       if (own.length === 0) problems.push(`${c.where}: consumer "${c.username}" has no rate-limiting plugin`);
       for (const p of own) {
         const cfg = p.config ?? {};

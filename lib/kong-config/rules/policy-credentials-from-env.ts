@@ -1,6 +1,6 @@
 import { envStringRefName } from '../deck-env';
 import { consumerKeyVar, consumerPreviousKeyVar } from '../../contracts/deck-env-names';
-import type { KongRule } from './model';
+import { anonymousConsumers, type KongRule } from './model';
 
 /**
  * Every credential is a decK env reference to the consumer's own variable
@@ -12,23 +12,26 @@ export const credentialsFromEnv: KongRule = {
   description: "every key is an env reference to the consumer's own variable; no literal keys",
   source: 'our policy and the contracts: keys live in Secrets Manager and reach decK through ECS secrets',
   check(model) {
-    return model.consumers.flatMap(({ raw, username, where }) => {
-      const creds = (raw?.keyauth_credentials ?? []) as { key?: unknown }[];
-      const allowed = username ? [consumerKeyVar(username), consumerPreviousKeyVar(username)] : [];
-      const problems: string[] = [];
-      if (creds.length === 0) problems.push(`${where}: consumer "${username}" has no key-auth credential`);
-      creds.forEach((c, i) => {
-        const name = envStringRefName(c?.key);
-        if (name === undefined)
-          problems.push(`${where}.keyauth_credentials[${i}].key: a literal key (must be an env reference)`);
-        else if (!allowed.includes(name)) {
-          problems.push(`${where}.keyauth_credentials[${i}].key: ${name} is not ${allowed.join(' or ')}`);
+    const guards = anonymousConsumers(model); // keyless by design (policy/key-guard)
+    return model.consumers
+      .filter((c) => !guards.has(c))
+      .flatMap(({ raw, username, where }) => {
+        const creds = (raw?.keyauth_credentials ?? []) as { key?: unknown }[];
+        const allowed = username ? [consumerKeyVar(username), consumerPreviousKeyVar(username)] : [];
+        const problems: string[] = [];
+        if (creds.length === 0) problems.push(`${where}: consumer "${username}" has no key-auth credential`);
+        creds.forEach((c, i) => {
+          const name = envStringRefName(c?.key);
+          if (name === undefined)
+            problems.push(`${where}.keyauth_credentials[${i}].key: a literal key (must be an env reference)`);
+          else if (!allowed.includes(name)) {
+            problems.push(`${where}.keyauth_credentials[${i}].key: ${name} is not ${allowed.join(' or ')}`);
+          }
+        });
+        if (username && !creds.some((c) => envStringRefName(c?.key) === consumerKeyVar(username))) {
+          problems.push(`${where}: no credential from ${consumerKeyVar(username)}`);
         }
+        return problems;
       });
-      if (username && !creds.some((c) => envStringRefName(c?.key) === consumerKeyVar(username))) {
-        problems.push(`${where}: no credential from ${consumerKeyVar(username)}`);
-      }
-      return problems;
-    });
   },
 };
