@@ -207,6 +207,12 @@ export class GatewayStack extends TerraformStack {
         deckConfig: renderKongConfig(stage),
         secrets: [this.consumerKeys.injectedSecrets],
         upstream: { host: this.upstream.dnsName, port: this.upstream.port },
+        // Numbers only: a raised key or password generation changes the task definition, so the
+        // deploy rolls Kong and the new tasks read the new values (rotate-consumer-key.md).
+        credentialVersions: {
+          'database/password': db.passwordVersion,
+          ...Object.fromEntries(settings.consumers.map((c) => [`consumer/${c.name}`, c.keyVersion])),
+        },
         ...(this.rateLimitStore ? { environment: this.rateLimitStore.configSyncEnvironment } : {}),
       },
       kongSecrets: this.rateLimitStore ? [this.rateLimitStore.injectedSecrets] : [],

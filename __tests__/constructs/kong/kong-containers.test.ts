@@ -11,6 +11,7 @@ import * as path from 'path';
 import {
   CONFIG_SYNC_ATTEMPTS,
   DECK_CONFIG_ENV,
+  CREDENTIAL_VERSIONS_ENV,
   MIGRATIONS_SCRIPT,
   VOLUME_INIT_SCRIPT,
   configSyncScript,
@@ -177,6 +178,13 @@ describe('the config-sync container', () => {
     expect(r.status).toBe(1);
     expect(r.calls).toEqual([]);
     expect(failureLines(r)).toEqual([`config-sync: FAILED: cannot decode ${DECK_CONFIG_ENV}`]);
+  });
+
+  it('prints the key-version digest of its task, by which a revocation is watched', () => {
+    const digest = 'ab'.repeat(32);
+    const r = run(script, { env: { ...env, [CREDENTIAL_VERSIONS_ENV]: digest } });
+    expect(r.stdout).toContain(`config-sync: credential versions sha256 ${digest}\n`);
+    expect(r.stdout.indexOf('credential versions')).toBeLessThan(r.stdout.indexOf('configuration applied'));
   });
 
   it('prints no failure line when the first sync succeeds', () => {

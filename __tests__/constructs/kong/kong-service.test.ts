@@ -117,6 +117,7 @@ function buildKong(
         deckConfig: DECK_YAML,
         secrets: [fakeSecrets([['DECK_CONSUMER_SMOKE_KEY', `${KEY_SECRET}:current::`]], 'keys')],
         upstream: { host: platform.dnsName('llm-gateway'), port: 8080 },
+        credentialVersions: { 'consumer/smoke': 1, 'database/password': 1 },
         environment: { DECK_REDIS_HOST: 'redis.abc.cache.amazonaws.com', DECK_REDIS_PORT: '6379' },
       },
       kongSecrets: [fakeSecrets([['RATE_LIMIT_REDIS_PASSWORD', REDIS_SECRET]], 'redis')],
@@ -511,6 +512,7 @@ describe('KongService connections to its dependencies', () => {
           deckConfig: '_format_version: "3.0"\n',
           secrets: [],
           upstream: { host: 'u', port: 8080 },
+          credentialVersions: { 'database/password': 1 },
         },
       });
       const dbSg = new SecurityGroup(stack, 'db-sg', { name: 'db', vpcId: network.vpc.id });

@@ -55,6 +55,8 @@ export interface ConsumerKeySecret {
   readonly secret: SecretsmanagerSecret;
   /** The secret's name (a literal). */
   readonly secretName: string;
+  /** The secret's value: `{"current"}`, plus `{"previous"}` while rotating. */
+  readonly value: SecretsmanagerSecretVersion;
   /** Variable the decK container receives the current key in: `DECK_CONSUMER_<STEM>_KEY`. */
   readonly keyVariable: string;
   /** Variable of the previous key, set only while rotating: `DECK_CONSUMER_<STEM>_PREVIOUS_KEY`. */
@@ -137,7 +139,11 @@ export class ConsumerKeys extends Construct {
       keyArn: this.key.arn,
       region: env.region,
     });
-    this.injectedSecrets = { containerSecrets, readPolicyJson: read.json };
+    this.injectedSecrets = {
+      containerSecrets,
+      readPolicyJson: read.json,
+      valueWriters: [...consumers.values()].map((c) => c.value),
+    };
   }
 
   /** Secret names by consumer (literals). */
@@ -182,7 +188,7 @@ export class ConsumerKeys extends Construct {
       'CKV2_AWS_57',
       'keys rotate through the stage settings (consumers[].rotating, two valid keys) in a deploy that updates Kong too, not by a Lambda',
     );
-    new SecretsmanagerSecretVersion(scope, 'value', {
+    const value = new SecretsmanagerSecretVersion(scope, 'value', {
       secretId: secret.id,
       secretString: Fn.jsonencode(
         spec.rotating ? { current: current.result, previous: previous.result } : { current: current.result },
@@ -193,6 +199,7 @@ export class ConsumerKeys extends Construct {
       consumer: spec.name,
       secret,
       secretName,
+      value,
       // The same names the decK file references: one definition for both sides of the contract.
       keyVariable: consumerKeyVar(spec.name),
       previousKeyVariable: consumerPreviousKeyVar(spec.name),

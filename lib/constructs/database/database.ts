@@ -291,7 +291,7 @@ export class KongDatabase extends Construct {
       'CKV2_AWS_57',
       'Terraform-generated password, rotated by raising passwordVersion and redeploying Kong (ADR 0004), not by a Lambda',
     );
-    new SecretsmanagerSecretVersion(this, 'credentials-value', {
+    const credentialsValue = new SecretsmanagerSecretVersion(this, 'credentials-value', {
       secretId: this.secret.id,
       secretString: Fn.jsonencode({
         engine: 'postgres',
@@ -312,6 +312,7 @@ export class KongDatabase extends Construct {
     this.injectedSecrets = {
       containerSecrets: [{ name: 'KONG_PG_PASSWORD', valueFrom: `${this.secret.arn}:password::` }],
       readPolicyJson: read.json,
+      valueWriters: [credentialsValue],
     };
   }
 

@@ -5,6 +5,7 @@
  * Nothing here can run in this repository's CI (no Docker, no AWS); docs/runbooks/upgrade-kong.md
  * says which behaviour was verified on a real Kong and which only on paper.
  */
+import { createHash } from 'crypto';
 import { KONG_ACCESS_LOG_ENVIRONMENT } from './kong-access-log';
 import { CONFIG_SYNC_FAILED_LINE } from '../../contracts/log-lines';
 
@@ -21,6 +22,45 @@ export const CONTAINERS = {
 } as const;
 /** Environment variable that carries the rendered decK file (base64) to the config-sync container. */
 export const DECK_CONFIG_ENV = 'KONG_GATEWAY_DECK_CONFIG_B64';
+
+/**
+ * Environment variable of the config-sync container that carries a digest of the credential
+ * generations ({@link credentialVersionsDigest}). ECS reads secrets only when a task starts, and the
+ * secret references (`<arn>:current::`) do not change when a key does, so without this a new key
+ * generation would leave the task definition byte-identical and nothing would roll out.
+ */
+export const CREDENTIAL_VERSIONS_ENV = 'KONG_GATEWAY_CREDENTIAL_VERSIONS_SHA256';
+
+/** Names in a credential-version map: `consumer/<name>`, `database/password`, ... */
+const CREDENTIAL_NAME = /^[a-z][a-z0-9-]*(\/[a-z0-9][a-z0-9-]*)*$/;
+
+/**
+ * SHA-256 (hex) of the credential generations a Kong task reads at start, e.g.
+ * `{ "consumer/acme-app": 3, "database/password": 1 }`. Only the version numbers go in, never a
+ * key, so the digest is as public as the stage file. The input is sorted first: the same versions
+ * always give the same digest, and any raised version gives another, which replaces the task
+ * definition and so rolls the service (docs/runbooks/rotate-consumer-key.md). Throws for a name
+ * outside `CREDENTIAL_NAME` or a version that is not a positive integer.
+ */
+export function credentialVersionsDigest(versions: Readonly<Record<string, number>>): string {
+  const names = Object.keys(versions).sort();
+  if (names.length === 0) throw new Error('credentialVersionsDigest: no credential versions given');
+  const lines = names.map((name) => {
+    const version = versions[name]!;
+    if (!CREDENTIAL_NAME.test(name)) {
+      throw new Error(
+        `credentialVersionsDigest: "${name}" is not a credential name such as "consumer/acme-app"`,
+      );
+    }
+    if (!Number.isSafeInteger(version) || version < 1) {
+      throw new Error(
+        `credentialVersionsDigest: the version of "${name}" must be a positive integer, got ${version}`,
+      );
+    }
+    return `${name}=${version}`;
+  });
+  return createHash('sha256').update(lines.join('\n')).digest('hex');
+}
 
 /** Docker Hub's registry, as the pull-through cache rule names it. */
 export const DOCKER_HUB_REGISTRY = 'registry-1.docker.io';
@@ -240,6 +280,9 @@ export function configSyncScript(adminUrl: string): string {
     'set -u',
     `printf '%s' "$${DECK_CONFIG_ENV}" | base64 -d > /tmp/kong.yaml || { echo "${CONFIG_SYNC_FAILED_LINE}: cannot decode ${DECK_CONFIG_ENV}" >&2; exit 1; }`,
     'echo "config-sync: decK file sha256 $(sha256sum /tmp/kong.yaml | cut -d" " -f1)"',
+    // The task's credential generations: an operator watching a revocation finds the first task
+    // of the new task definition by this value (docs/runbooks/rotate-consumer-key.md).
+    `echo "config-sync: credential versions sha256 $(printenv ${CREDENTIAL_VERSIONS_ENV} || echo unset)"`,
     'attempt=1',
     'delay=2',
     'while :; do',

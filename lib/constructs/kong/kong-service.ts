@@ -1,6 +1,6 @@
 import { createHash } from 'crypto';
 import { Construct } from 'constructs';
-import { Token } from 'cdktf';
+import { Token, type ITerraformDependable } from 'cdktf';
 import { AppautoscalingPolicy } from '@cdktf/provider-aws/lib/appautoscaling-policy';
 import { AppautoscalingTarget } from '@cdktf/provider-aws/lib/appautoscaling-target';
 import type { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
@@ -27,6 +27,7 @@ import {
   CONTAINERS,
   DECK_CONFIG_ENV,
   DOCKER_HUB_REGISTRY,
+  CREDENTIAL_VERSIONS_ENV,
   KONG_PORTS,
   KONG_PREFIX,
   MIGRATIONS_SCRIPT,
@@ -37,6 +38,7 @@ import {
   envVaultReferences,
   kongDatabaseEnvironment,
   kongEnvironment,
+  credentialVersionsDigest,
   resolveImage,
   type PullThroughCache,
 } from './kong-containers';
@@ -79,6 +81,15 @@ export interface KongConfigSync {
   readonly secrets: readonly InjectedSecrets[];
   /** The LLM upstream, set as `DECK_LLM_UPSTREAM_HOST` / `DECK_LLM_UPSTREAM_PORT`. */
   readonly upstream: { readonly host: string; readonly port: number };
+  /**
+   * The generation of every credential the task reads at start, by name (`consumer/<name>`,
+   * `database/password`; numbers only, never a value). Their digest goes into the config-sync
+   * container's environment (`KONG_GATEWAY_CREDENTIAL_VERSIONS_SHA256`), so raising any of them changes
+   * the task definition and the deploy rolls the service: the new tasks read the new values and
+   * their sync puts the new keys into Kong's database. Required: without it a rotated key would
+   * reach no task.
+   */
+  readonly credentialVersions: Readonly<Record<string, number>>;
   /**
    * Further plain values the decK file references, names starting `DECK_` (e.g. the rate-limit
    * store's `DECK_REDIS_HOST` / `DECK_REDIS_PORT`).
@@ -341,6 +352,7 @@ export class KongService extends Construct {
     const syncEnv: Record<string, string> = {
       [DECK_CONFIG_ENV]: deckConfigB64,
       KONG_GATEWAY_DECK_CONFIG_SHA256: createHash('sha256').update(props.configSync.deckConfig).digest('hex'),
+      [CREDENTIAL_VERSIONS_ENV]: credentialVersionsDigest(props.configSync.credentialVersions),
       DECK_LLM_UPSTREAM_HOST: props.configSync.upstream.host,
       DECK_LLM_UPSTREAM_PORT: Token.asString(props.configSync.upstream.port),
       HOME: '/tmp',
@@ -384,6 +396,9 @@ export class KongService extends Construct {
       family: naming.name('kong'),
       containerDefinitions,
       volume: [{ name: 'kong-prefix' }, { name: 'kong-tmp' }, { name: 'deck-tmp' }],
+      // A new revision (a raised key or password generation) is registered, and the service rolled
+      // to it, only once the new values are stored: its tasks must not read the old ones.
+      dependsOn: injectedValueWriters(props),
     });
     // The one-off task for `finish` (and for inspecting with `list`, its default command).
     this.migrationsTaskDefinition = new EcsTaskDefinition(this, 'migrations-task', {
@@ -598,6 +613,13 @@ function toKeyValue(env: Record<string, string>): { name: string; value: string 
 
 function toSecretEntry(s: ContainerSecret): { name: string; valueFrom: string } {
   return { name: s.name, valueFrom: s.valueFrom };
+}
+
+/** Every resource that writes a value this task injects (see `InjectedSecrets.valueWriters`). */
+function injectedValueWriters(props: KongServiceProps): ITerraformDependable[] {
+  return [props.database.password, ...(props.kongSecrets ?? []), ...props.configSync.secrets].flatMap(
+    (s) => s.valueWriters ?? [],
+  );
 }
 
 function validateProps(props: KongServiceProps): void {

@@ -5,6 +5,7 @@
  * rate-limit store; consumed by the Kong service.
  */
 import type { Construct } from 'constructs';
+import type { ITerraformDependable } from 'cdktf';
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 
 /** One ECS container `secrets` entry. */
@@ -25,6 +26,13 @@ export interface InjectedSecrets {
    * task's execution role, never to the task role.
    */
   readonly readPolicyJson: string;
+  /**
+   * The resources that write the secrets' values (their `aws_secretsmanager_secret_version`s). A
+   * task definition injecting the secrets depends on them, so the tasks an apply starts never read
+   * the value from before that apply (a rotated key, a new password).
+   * @default none: the values do not change after creation
+   */
+  readonly valueWriters?: readonly ITerraformDependable[];
 }
 
 /** What {@link secretsReadPolicy} grants. */
