@@ -2,11 +2,16 @@ import { App, TerraformStack } from 'cdktf';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { checkovSkips, skipCheckov } from '../../lib/policy/checkov';
+import { checkovSkips, forbidOptOutSkips, skipCheckov, skipCheckovOptOut } from '../../lib/policy/checkov';
 import { GatewayStack } from '../../lib/stacks/gateway-stack';
 import { stackName } from '../../lib/contracts/naming';
-import { testStage } from '../support/synth';
+import { testStage, type Json } from '../support/synth';
 import { checkovSkipsByAddress, synthWithComments } from '../support/terraform-json';
+
+/** Data source types prefixed, so they sit beside resource types in one object. */
+function prefixed(data: Json | undefined): Json {
+  return Object.fromEntries(Object.entries(data ?? {}).map(([type, byName]) => [`data.${type}`, byName]));
+}
 
 function bareStack(): TerraformStack {
   const stack = new TerraformStack(new App(), 'under-test');
@@ -58,13 +63,85 @@ describe('skipCheckov', () => {
   });
 });
 
+describe('opt-out skips', () => {
+  it('are written like design skips, marked optOut', () => {
+    // GIVEN a stack that allows opt-outs
+    const stack = bareStack();
+    const group = new CloudwatchLogGroup(stack, 'group', { name: 'g' });
+    // WHEN a setting switched a protection off
+    skipCheckovOptOut(group, 'CKV_AWS_338', 'retention chosen in config/dev.json (logRetentionDays: 14)');
+    skipCheckov(group, 'CKV_AWS_158', 'encrypted with the AWS-owned key on purpose');
+    // THEN the JSON tells the two kinds apart
+    expect(synthWithComments(stack).resource.aws_cloudwatch_log_group.group['//'].checkov.skip).toEqual([
+      {
+        id: 'CKV_AWS_338',
+        comment: 'retention chosen in config/dev.json (logRetentionDays: 14)',
+        optOut: true,
+      },
+      { id: 'CKV_AWS_158', comment: 'encrypted with the AWS-owned key on purpose' },
+    ]);
+  });
+
+  it('throw in a stack that forbids them, naming the element and why; design skips still work', () => {
+    const stack = bareStack();
+    forbidOptOutSkips(stack, 'config/prod.json is a production stage');
+    const group = new CloudwatchLogGroup(stack, 'group', { name: 'g' });
+    expect(() => skipCheckovOptOut(group, 'CKV_AWS_338', 'retention chosen in the stage file')).toThrow(
+      /under-test\/group: CKV_AWS_338 would be skipped because a setting opted out of it .*config\/prod\.json is a production stage/,
+    );
+    expect(checkovSkips(group)).toEqual([]);
+    skipCheckov(group, 'CKV_AWS_158', 'encrypted with the AWS-owned key on purpose');
+    expect(checkovSkips(group).map((s) => s.id)).toEqual(['CKV_AWS_158']);
+  });
+});
+
+describe('a production stack cannot synthesize with an opt-out', () => {
+  // GIVEN prod's validated settings, changed afterwards the way no stage file can pass the schema
+  const prod = testStage('prod');
+  const withSettings = (change: (s: typeof prod.settings) => typeof prod.settings) => () =>
+    new GatewayStack(new App(), stackName('prod'), { stage: { ...prod, settings: change(prod.settings) } });
+
+  it.each([
+    [
+      'database.multiAz',
+      'CKV_AWS_157',
+      (s: typeof prod.settings) => ({ ...s, database: { ...s.database, multiAz: false } }),
+    ],
+    [
+      'waf.enabled',
+      'CKV2_AWS_28',
+      (s: typeof prod.settings) => ({ ...s, waf: { ...s.waf, enabled: false } }),
+    ],
+    [
+      'rateLimiting.redisReplicas',
+      'CKV2_AWS_50',
+      (s: typeof prod.settings) => ({ ...s, rateLimiting: { ...s.rateLimiting, redisReplicas: 0 } }),
+    ],
+    [
+      'loadBalancer.accessLogs',
+      'CKV_AWS_91',
+      (s: typeof prod.settings) => ({ ...s, loadBalancer: { ...s.loadBalancer, accessLogs: false } }),
+    ],
+  ])('%s off fails the synth instead of skipping %s', (_setting, id, change) => {
+    expect(withSettings(change)).toThrow(
+      new RegExp(`${id} would be skipped .*config/prod\\.json is a production stage`),
+    );
+  });
+
+  it('builds prod as committed', () => {
+    expect(withSettings((s) => s)).not.toThrow();
+  });
+});
+
 describe('Checkov skips of the real stages', () => {
-  const skipsOf = (stage: string) => {
-    const stack = new GatewayStack(new App(), stackName(stage), { stage: testStage(stage) });
-    return checkovSkipsByAddress(synthWithComments(stack));
-  };
-  const dev = skipsOf('dev');
-  const prod = skipsOf('prod');
+  const synthOf = (stage: string) =>
+    synthWithComments(new GatewayStack(new App(), stackName(stage), { stage: testStage(stage) }));
+  const devSynth = synthOf('dev');
+  const prodSynth = synthOf('prod');
+  const dev = checkovSkipsByAddress(devSynth);
+  const prod = checkovSkipsByAddress(prodSynth);
+  const devJson: Json = { ...devSynth.resource, ...prefixed(devSynth.data) };
+  const prodJson: Json = { ...prodSynth.resource, ...prefixed(prodSynth.data) };
 
   // Checks a cheap stage may skip because its settings turned the feature off.
   const DEV_ONLY = {
@@ -87,5 +164,21 @@ describe('Checkov skips of the real stages', () => {
 
   it.each(Object.entries(DEV_ONLY))('never carries the dev-only skip of %s (%s) into prod', (id) => {
     expect(Object.values(prod).flat()).not.toContain(id);
+  });
+
+  it.each(Object.entries(DEV_ONLY))('marks the dev skip of %s (%s) as an opt-out', (id) => {
+    const entries = Object.values(devJson).flatMap((byName) =>
+      Object.values<Json>(byName as Json).flatMap((b) => b['//']?.checkov?.skip ?? []),
+    );
+    expect(entries.filter((s: Json) => s.id === id).every((s: Json) => s.optOut === true)).toBe(true);
+    expect(entries.some((s: Json) => s.id === id)).toBe(true);
+  });
+
+  it('emits no opt-out skip at all in prod', () => {
+    const entries = Object.values(prodJson).flatMap((byName) =>
+      Object.values<Json>(byName as Json).flatMap((b) => b['//']?.checkov?.skip ?? []),
+    );
+    expect(entries.length).toBeGreaterThan(0);
+    expect(entries.filter((s: Json) => s.optOut)).toEqual([]);
   });
 });

@@ -1,9 +1,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { loadStages, parseStageSelection } from '../../lib/settings/load';
+import { loadStages, parseStageSelection, validateStageSettings } from '../../lib/settings/load';
+import { isProductionStage, PRODUCTION_STAGES } from '../../lib/settings/production-stages';
 import { consumerEnvStem, envStemCollisions } from '../../lib/contracts/consumers';
-import { settingsProblems, STAGE_NAMES, testStage, type Json } from '../support/synth';
+import { rawStageSettings, settingsProblems, STAGE_NAMES, testStage, type Json } from '../support/synth';
 
 describe('the committed stage files', () => {
   it('include dev and prod', () => {
@@ -140,6 +141,30 @@ describe('bad settings are rejected with the file and the field named', () => {
     ],
     ['prod with two AZs', 'prod', (r) => (r.network.azCount = 2), /network\.azCount: must be at least 3/],
     [
+      'prod declaring itself a development stage',
+      'prod',
+      (r) => (r.profile = 'development'),
+      /config\/prod\.json: profile: must be "production": "prod" is a production stage \(PRODUCTION_STAGES in lib\/settings\/production-stages\.ts\).*got "development"/,
+    ],
+    [
+      'prod without a profile',
+      'prod',
+      (r) => delete r.profile,
+      /config\/prod\.json: profile: must be "production": "prod" is a production stage/,
+    ],
+    [
+      'prod without Performance Insights',
+      'prod',
+      (r) => (r.database.performanceInsights = false),
+      /config\/prod\.json: database\.performanceInsights: must be true \(required by profile "production"\)/,
+    ],
+    [
+      'prod with a single Redis node',
+      'prod',
+      (r) => (r.rateLimiting.redisReplicas = 0),
+      /config\/prod\.json: rateLimiting\.redisReplicas: must be at least 1/,
+    ],
+    [
       'an s3 backend without a bucket',
       'prod',
       (r) => delete r.backend.bucket,
@@ -189,6 +214,29 @@ describe('bad settings are rejected with the file and the field named', () => {
       r.region = 'nowhere';
     });
     expect(problems).toHaveLength(2);
+  });
+});
+
+describe('which stages are production', () => {
+  it('binds prod to the production profile in the settings code, not in its file', () => {
+    expect(PRODUCTION_STAGES).toContain('prod');
+    expect(isProductionStage('prod')).toBe(true);
+    expect(isProductionStage('dev')).toBe(false);
+  });
+
+  it('lets another stage choose the production profile, with every production rule', () => {
+    const staging = validateStageSettings('staging', 'config/staging.json', rawStageSettings('prod'));
+    expect(staging.settings.profile).toBe('production');
+    const raw = rawStageSettings('prod');
+    raw.database.multiAz = false;
+    expect(() => validateStageSettings('staging', 'config/staging.json', raw)).toThrow(
+      /config\/staging\.json: database\.multiAz: must be true/,
+    );
+  });
+
+  it('lets a stage that is not bound to production be a development stage', () => {
+    const raw = rawStageSettings('dev');
+    expect(validateStageSettings('sandbox', 'config/sandbox.json', raw).settings.profile).toBe('development');
   });
 });
 

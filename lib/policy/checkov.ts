@@ -1,4 +1,4 @@
-import type { TerraformElement } from 'cdktf';
+import { TerraformStack, type TerraformElement } from 'cdktf';
 
 /**
  * Resource-level Checkov suppressions for synthesized Terraform JSON.
@@ -16,6 +16,12 @@ import type { TerraformElement } from 'cdktf';
  *
  * A skip made in a construct applies only to the stacks where the construct adds it: put the
  * condition (a dev-only setting) around the call, never skip unconditionally what prod must meet.
+ *
+ * Two kinds of skip: a design skip ({@link skipCheckov}) says why a check does not apply to this
+ * resource in any stage; an opt-out skip ({@link skipCheckovOptOut}) exists only because a setting
+ * turned a protection off (no deletion protection, no WAF, a single Redis node). A stack marked
+ * with {@link forbidOptOutSkips} (every production stack) refuses opt-out skips: the skip call
+ * throws, so such a stack never synthesizes with a scan that is clean only by its own skips.
  */
 
 /** One suppressed check on one resource. */
@@ -24,16 +30,29 @@ export interface CheckovSkip {
   readonly id: string;
   /** Why the check does not apply here, in one line a security reviewer can accept. */
   readonly comment: string;
+  /**
+   * True for an opt-out skip (a setting turned the protection off), written into the JSON too so
+   * a reader of `cdk.tf.json` tells them from design skips.
+   * @default false: a design skip
+   */
+  readonly optOut?: boolean;
 }
 
 const CHECK_ID = /^CKV2?_[A-Z0-9]+_\d+$/;
 const skipsByElement = new WeakMap<TerraformElement, CheckovSkip[]>();
+/** Stacks that refuse opt-out skips, with the reason given. */
+const optOutForbidden = new WeakMap<TerraformStack, string>();
 
 /**
  * Suppresses Checkov check `id` for this resource or data source only, with a reason.
  * Throws for a malformed check ID or an empty reason.
  */
 export function skipCheckov(element: TerraformElement, id: string, comment: string): void {
+  recordSkip(element, { id, comment });
+}
+
+function recordSkip(element: TerraformElement, skip: CheckovSkip): void {
+  const { id, comment } = skip;
   if (!CHECK_ID.test(id))
     throw new Error(`skipCheckov: "${id}" is not a Checkov check ID (e.g. CKV_AWS_338)`);
   const reason = comment.trim();
@@ -44,7 +63,7 @@ export function skipCheckov(element: TerraformElement, id: string, comment: stri
   }
   const known = skipsByElement.get(element);
   const skips = (known ?? []).filter((s) => s.id !== id);
-  skips.push({ id, comment: reason });
+  skips.push({ ...skip, comment: reason });
   skipsByElement.set(element, skips);
   if (!known) writeSkipsOnSynth(element);
 }
@@ -67,6 +86,30 @@ function writeSkipsOnSynth(element: TerraformElement): void {
     }
     return out;
   };
+}
+
+/**
+ * Suppresses Checkov check `id` on this element because a setting turned the protection off; the
+ * comment names the setting. Throws in a stack marked with {@link forbidOptOutSkips}.
+ */
+export function skipCheckovOptOut(element: TerraformElement, id: string, comment: string): void {
+  const stack = TerraformStack.of(element);
+  const forbidden = optOutForbidden.get(stack);
+  if (forbidden !== undefined) {
+    throw new Error(
+      `${element.node.path}: ${id} would be skipped because a setting opted out of it (${comment}), ` +
+        `but ${forbidden}: turn the protection back on in the stage file`,
+    );
+  }
+  recordSkip(element, { id, comment, optOut: true });
+}
+
+/**
+ * Makes every later {@link skipCheckovOptOut} in `stack` throw, with `why` in the message (e.g.
+ * "config/prod.json is a production stage"). Call it first in the stack's constructor.
+ */
+export function forbidOptOutSkips(stack: TerraformStack, why: string): void {
+  optOutForbidden.set(stack, why);
 }
 
 /** The skips recorded on an element (for tests). */

@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { z } from 'zod';
+import { isProductionStage } from './production-stages';
 import { STAGE_NAME_PATTERN, stageSettingsSchema, type StageSettings } from './stage-settings';
 
 /** Files in the config directory that are not stages. */
@@ -76,6 +77,13 @@ export function validateStageSettings(stageName: string, file: string, raw: unkn
   const problems: string[] = [];
   if (!STAGE_NAME_PATTERN.test(stageName)) {
     problems.push(`${file}: the stage name "${stageName}" must match ${STAGE_NAME_PATTERN}`);
+  }
+  const profile = (raw as { profile?: unknown } | null)?.profile;
+  if (isProductionStage(stageName) && profile !== 'production') {
+    problems.push(
+      `${file}: profile: must be "production": "${stageName}" is a production stage ` +
+        `(PRODUCTION_STAGES in lib/settings/production-stages.ts), and its file cannot opt out, got ${JSON.stringify(profile)}`,
+    );
   }
   const result = stageSettingsSchema.safeParse(raw);
   if (!result.success) problems.push(...describeIssues(file, result.error.issues));

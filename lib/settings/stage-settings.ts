@@ -690,11 +690,16 @@ function checkProductionRules(s: StageSettings, ctx: z.RefinementCtx): void {
   require(s.database.backupRetentionDays >= 7, ['database', 'backupRetentionDays'], 'must be at least 7');
   require(s.database.deletionProtection, ['database', 'deletionProtection'], 'must be true');
   require(s.database.finalSnapshot, ['database', 'finalSnapshot'], 'must be true');
+  require(s.database.performanceInsights, ['database', 'performanceInsights'], 'must be true');
   require(s.kong.minCount >= 2, ['kong', 'minCount'], 'must be at least 2 so a task or an AZ can fail');
   require(s.rateLimiting.policy === 'redis', [
     'rateLimiting',
     'policy',
   ], 'must be "redis" for exact limits across tasks');
+  require(s.rateLimiting.redisReplicas >= 1, [
+    'rateLimiting',
+    'redisReplicas',
+  ], 'must be at least 1: a single Redis node has nothing to fail over to');
   require(s.waf.enabled, ['waf', 'enabled'], 'must be true: the edge must stop unauthenticated floods');
   require(s.alarms.emails.length > 0 || s.alarms.topicArn !== undefined, [
     'alarms',

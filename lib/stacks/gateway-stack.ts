@@ -15,7 +15,7 @@ import { stageTags } from './tags';
 import { renderKongConfig } from '../kong-config/render';
 import { KongService } from '../constructs/kong/kong-service';
 import { LoadBalancer } from '../constructs/load-balancer/load-balancer';
-import { skipCheckov } from '../policy/checkov';
+import { forbidOptOutSkips, skipCheckovOptOut } from '../policy/checkov';
 import { stackRules } from '../policy/rules';
 import { applyStackPolicy } from '../policy/stack-policy-aspect';
 import { Logging } from '../constructs/logging/logging';
@@ -82,6 +82,8 @@ export class GatewayStack extends TerraformStack {
 
     this.environment = new AwsEnvironment(this, 'environment', { region: settings.region });
     const production = settings.profile === 'production';
+    // A production scan must be clean without skips that a setting switched on (issue 13).
+    if (production) forbidOptOutSkips(this, `${stage.file} is a production stage`);
     // A production key waits the longest before deletion; a disposable stage's keys go quickly.
     const keyDeletionWindowDays = production ? 30 : 7;
     this.logging = new Logging(this, 'logging', {
@@ -237,7 +239,7 @@ export class GatewayStack extends TerraformStack {
         ...(waf.logRetentionDays !== undefined ? { logRetentionDays: waf.logRetentionDays } : {}),
       });
     } else {
-      skipCheckov(
+      skipCheckovOptOut(
         this.loadBalancer.alb,
         'CKV2_AWS_28',
         'WAF turned off by the stage settings (waf.enabled: false), which the production profile forbids',

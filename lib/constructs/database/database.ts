@@ -11,7 +11,7 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Password } from '@cdktf/provider-random/lib/password';
 import type { AwsEnvironment } from '../shared/aws-environment';
-import { skipCheckov } from '../../policy/checkov';
+import { skipCheckov, skipCheckovOptOut } from '../../policy/checkov';
 import { accountAdministeredKeyPolicy, customerManagedKey } from '../shared/kms-key-policy';
 import { secretsReadPolicy, type InjectedSecrets } from '../shared/injected-secrets';
 import type { Logging } from '../logging/logging';
@@ -376,9 +376,10 @@ export class KongDatabase extends Construct {
     );
     const optOut = (setting: string) =>
       `turned off by the stage settings (database.${setting}: false), which the production profile forbids`;
-    if (props.deletionProtection === false) skip('CKV_AWS_293', optOut('deletionProtection'));
-    if (props.multiAz === false) skip('CKV_AWS_157', optOut('multiAz'));
-    if (props.performanceInsights === false) skip('CKV_AWS_353', optOut('performanceInsights'));
+    const skipOptOut = (id: string, setting: string) => skipCheckovOptOut(this.instance, id, optOut(setting));
+    if (props.deletionProtection === false) skipOptOut('CKV_AWS_293', 'deletionProtection');
+    if (props.multiAz === false) skipOptOut('CKV_AWS_157', 'multiAz');
+    if (props.performanceInsights === false) skipOptOut('CKV_AWS_353', 'performanceInsights');
   }
 
   /** The instance class (`db.t4g.medium`, ...): the connection ceiling derives from its memory. */

@@ -18,7 +18,7 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import type { AwsEnvironment } from '../shared/aws-environment';
-import { skipCheckov } from '../../policy/checkov';
+import { skipCheckov, skipCheckovOptOut } from '../../policy/checkov';
 import type { Naming } from '../../contracts/naming';
 import { ownerLabel } from '../shared/construct-label';
 import type { Network } from '../network/network';
@@ -145,7 +145,8 @@ export class LoadBalancer extends Construct {
           toPort: port,
         });
         if (port === 80 && cidr === '0.0.0.0/0') {
-          skipCheckov(
+          // Plain HTTP without a domain is an opt-out; the redirect with one is by design.
+          (this.https ? skipCheckov : skipCheckovOptOut)(
             rule,
             'CKV_AWS_260',
             this.https
@@ -180,8 +181,8 @@ export class LoadBalancer extends Construct {
     });
     const optOut = (setting: string) =>
       `turned off by the stage settings (loadBalancer.${setting}: false), which the production profile forbids`;
-    if (!deletionProtection) skipCheckov(this.alb, 'CKV_AWS_150', optOut('deletionProtection'));
-    if (!accessLogs) skipCheckov(this.alb, 'CKV_AWS_91', optOut('accessLogs'));
+    if (!deletionProtection) skipCheckovOptOut(this.alb, 'CKV_AWS_150', optOut('deletionProtection'));
+    if (!accessLogs) skipCheckovOptOut(this.alb, 'CKV_AWS_91', optOut('accessLogs'));
 
     this.targetGroup = new LbTargetGroup(this, 'kong', {
       name: naming.shortName('kong'),
@@ -223,9 +224,9 @@ export class LoadBalancer extends Construct {
       // Without a domain there is no certificate (none covers *.elb.amazonaws.com).
       const noDomain =
         'no domain in the stage settings, so no certificate: plain HTTP (README warns; production requires one)';
-      skipCheckov(http, 'CKV_AWS_2', noDomain);
-      skipCheckov(http, 'CKV_AWS_103', noDomain);
-      skipCheckov(this.alb, 'CKV2_AWS_20', noDomain);
+      skipCheckovOptOut(http, 'CKV_AWS_2', noDomain);
+      skipCheckovOptOut(http, 'CKV_AWS_103', noDomain);
+      skipCheckovOptOut(this.alb, 'CKV2_AWS_20', noDomain);
       skipCheckov(
         this.targetGroup,
         'CKV_AWS_378',

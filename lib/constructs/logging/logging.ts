@@ -4,7 +4,7 @@ import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import type { AwsEnvironment } from '../shared/aws-environment';
-import { skipCheckov, skipKmsKeyPolicyChecks } from '../../policy/checkov';
+import { skipCheckovOptOut, skipKmsKeyPolicyChecks } from '../../policy/checkov';
 import type { Naming } from '../../contracts/naming';
 
 /** Props of {@link Logging}. */
@@ -114,7 +114,11 @@ export class Logging extends Construct {
       kmsKeyId: this.key.arn,
     });
     if (retentionInDays < ONE_YEAR_DAYS && this.shortRetentionReason) {
-      skipCheckov(group, 'CKV_AWS_338', `${retentionInDays}-day retention: ${this.shortRetentionReason}`);
+      skipCheckovOptOut(
+        group,
+        'CKV_AWS_338',
+        `${retentionInDays}-day retention: ${this.shortRetentionReason}`,
+      );
     }
     return group;
   }

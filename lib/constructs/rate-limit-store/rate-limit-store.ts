@@ -8,7 +8,7 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Password } from '@cdktf/provider-random/lib/password';
 import type { AwsEnvironment } from '../shared/aws-environment';
-import { skipCheckov } from '../../policy/checkov';
+import { skipCheckov, skipCheckovOptOut } from '../../policy/checkov';
 import { accountAdministeredKeyPolicy, customerManagedKey } from '../shared/kms-key-policy';
 import { secretsReadPolicy, type InjectedSecrets } from '../shared/injected-secrets';
 import { REDIS_HOST_VAR, REDIS_PASSWORD_KONG_ENV_VAR, REDIS_PORT_VAR } from '../../contracts/deck-env-names';
@@ -193,7 +193,7 @@ export class RateLimitStore extends Construct {
       })),
     });
     if (!highlyAvailable) {
-      skipCheckov(
+      skipCheckovOptOut(
         this.replicationGroup,
         'CKV2_AWS_50',
         'single node by the stage settings (rateLimiting.redisReplicas 0): no replica to fail over to',
