@@ -3,7 +3,14 @@ import * as os from 'os';
 import * as path from 'path';
 import { loadStages, parseStageSelection, validateStageSettings } from '../../lib/settings/load';
 import { isProductionStage, PRODUCTION_STAGES } from '../../lib/settings/production-stages';
-import { consumerEnvStem, envStemCollisions } from '../../lib/contracts/consumers';
+import {
+  CONSUMER_NAME_MAX_LENGTH,
+  CONSUMER_NAME_PATTERN,
+  consumerEnvStem,
+  envStemCollisions,
+} from '../../lib/contracts/consumers';
+import { AWS_REGIONS } from '../../lib/settings/aws-regions';
+import { RATE_LIMIT_CEILING } from '../../lib/settings/stage-settings';
 import { rawStageSettings, settingsProblems, STAGE_NAMES, testStage, type Json } from '../support/synth';
 
 describe('the committed stage files', () => {
@@ -200,8 +207,101 @@ describe('bad settings are rejected with the file and the field named', () => {
       (r) => (r.rateLimiting.policy = 'local'),
       /rateLimiting\.policy: "local" counts per task/,
     ],
-    ['a bad region', 'dev', (r) => (r.region = 'Europe'), /region: must be an AWS region name/],
+    ['a bad region', 'dev', (r) => (r.region = 'Europe'), /region: "Europe" is not an AWS region/],
+    // Issue 13 item 5: settings that synthesize but fail at apply.
+    [
+      'a region that only looks real',
+      'dev',
+      (r) => (r.region = 'eu-west-9'),
+      /config\/dev\.json: region: "eu-west-9" is not an AWS region/,
+    ],
+    [
+      'a state bucket in a region that does not exist',
+      'prod',
+      (r) => (r.backend.region = 'eu-west-9'),
+      /config\/prod\.json: backend\.region: "eu-west-9" is not an AWS region/,
+    ],
+    [
+      'the same CIDR twice in allowedCidrs',
+      'dev',
+      (r) => (r.loadBalancer.allowedCidrs = ['203.0.113.0/24', '198.51.100.0/24', '203.0.113.0/24']),
+      /config\/dev\.json: loadBalancer\.allowedCidrs\[2\]: "203\.0\.113\.0\/24" is listed twice \(also at \[0\]\)/,
+    ],
+    [
+      'a limit above the ceiling Kong stores exactly',
+      'dev',
+      (r) => (r.consumers[0].limits = { minute: 5, year: 1e13 }),
+      /config\/dev\.json: consumers\[0\]\.limits\.year: 10000000000000 is above the ceiling of 1000000000000/,
+    ],
+    [
+      'a tag key in the aws: namespace',
+      'dev',
+      (r) => (r.defaultTags['aws:cost-center'] = 'x'),
+      /config\/dev\.json: defaultTags\.aws:cost-center: key "aws:cost-center": must not start with "aws:"/,
+    ],
+    [
+      'a tag key in the AWS: namespace, upper case',
+      'dev',
+      (r) => (r.defaultTags['AWS:Owner'] = 'x'),
+      /defaultTags\.AWS:Owner: key "AWS:Owner": must not start with "aws:"/,
+    ],
+    [
+      'a tag value in the aws: namespace',
+      'dev',
+      (r) => (r.defaultTags.Project = 'aws:kong'),
+      /config\/dev\.json: defaultTags\.Project: must not start with "aws:"/,
+    ],
+    [
+      'more Kong tasks than a target group holds',
+      'prod',
+      (r) => (r.kong.maxCount = 1001),
+      /config\/prod\.json: kong\.maxCount: 1001 is above 1000: every Kong task is a target/,
+    ],
+    [
+      'more placeholder tasks than an ECS service runs',
+      'dev',
+      (r) => (r.upstream.desiredCount = 5001),
+      /config\/dev\.json: upstream\.desiredCount: 5001 is above 5000/,
+    ],
+    [
+      'a sync rate below what Kong accepts',
+      'dev',
+      (r) => (r.rateLimiting.syncRate = 0.01),
+      /config\/dev\.json: rateLimiting\.syncRate: must be -1 or at least 0\.02/,
+    ],
+    [
+      'a sync rate of 0',
+      'dev',
+      (r) => (r.rateLimiting.syncRate = 0),
+      /rateLimiting\.syncRate: must be -1 or at least 0\.02/,
+    ],
   ];
+
+  it('says a 200-character consumer name is too long, and nothing about the pattern', () => {
+    const problems = settingsProblems('dev', (r) => (r.consumers[1].name = 'a'.repeat(200)));
+    expect(problems).toEqual(['config/dev.json: consumers[1].name: is too long: 200 characters, at most 41']);
+  });
+
+  it('accepts the longest name the pattern admits and the smallest sync rate Kong takes', () => {
+    const longest = 'a'.repeat(CONSUMER_NAME_MAX_LENGTH);
+    expect(CONSUMER_NAME_PATTERN.test(longest)).toBe(true);
+    expect(CONSUMER_NAME_PATTERN.test(`${longest}a`)).toBe(false);
+    const stage = testStage('dev', (r) => {
+      r.consumers[1].name = longest;
+      r.consumers[1].limits = { minute: 60, year: RATE_LIMIT_CEILING };
+      r.rateLimiting.syncRate = 0.02;
+      r.loadBalancer.allowedCidrs = ['203.0.113.0/24', '198.51.100.0/24'];
+      r.region = 'ap-southeast-7';
+    });
+    expect(stage.settings.consumers[1]!.name).toBe(longest);
+    expect(stage.settings.rateLimiting.syncRate).toBe(0.02);
+  });
+
+  it('knows every region the committed stages use, and no made-up neighbour', () => {
+    expect(AWS_REGIONS).toEqual(expect.arrayContaining(['eu-west-1', 'us-east-1', 'us-gov-west-1']));
+    expect(AWS_REGIONS).not.toContain('eu-west-9');
+    expect(new Set(AWS_REGIONS).size).toBe(AWS_REGIONS.length);
+  });
 
   it.each(cases)('%s', (_what, stage, mutate, expected) => {
     const problems = settingsProblems(stage, mutate);

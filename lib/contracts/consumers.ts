@@ -5,6 +5,8 @@
 
 /** Consumer names as the contracts fix them. */
 export const CONSUMER_NAME_PATTERN = /^[a-z][a-z0-9-]{1,40}$/;
+/** The longest name {@link CONSUMER_NAME_PATTERN} admits. */
+export const CONSUMER_NAME_MAX_LENGTH = 41;
 /** The consumer the smoke test uses; every stage must declare it. */
 export const SMOKE_CONSUMER = 'smoke';
 /**

@@ -68,6 +68,10 @@ export function describeIssues(file: string, issues: readonly z.core.$ZodIssue[]
     if (issue.code === 'unrecognized_keys') {
       message = `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}: not part of the schema (typo?)`;
     }
+    // A record's key failed its own checks: say which check, not just "Invalid key in record".
+    if (issue.code === 'invalid_key') {
+      message = `key ${JSON.stringify(issue.path[issue.path.length - 1])}: ${issue.issues.map((i) => i.message).join('; ')}`;
+    }
     return field === '' ? `${file}: ${message}` : `${file}: ${field}: ${message}`;
   });
 }

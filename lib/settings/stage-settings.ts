@@ -13,6 +13,7 @@
 import { z } from 'zod';
 import { isValidIpv4Cidr, cidrPrefixLength } from '../util/cidr';
 import {
+  CONSUMER_NAME_MAX_LENGTH,
   CONSUMER_NAME_PATTERN,
   consumerEnvStem,
   envStemCollisions,
@@ -20,6 +21,7 @@ import {
   SMOKE_CONSUMER,
 } from '../contracts/consumers';
 import { DEFAULT_ALARM_THRESHOLDS, type AlarmThresholds } from '../constructs/observability/thresholds';
+import { AWS_REGIONS } from './aws-regions';
 
 /** Stage names as the contracts fix them; they become stack names `kong-gateway-<stage>`. */
 export const STAGE_NAME_PATTERN = /^[a-z][a-z0-9-]{1,20}$/;
@@ -40,9 +42,35 @@ const FARGATE_MEMORY_BY_CPU: Record<number, { min: number; max: number; step: nu
   16384: { min: 32768, max: 122880, step: 8192 },
 };
 
-const awsRegion = z
-  .string()
-  .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be an AWS region name such as "eu-west-1"');
+const awsRegion = z.enum(AWS_REGIONS, {
+  error: (issue) =>
+    `${JSON.stringify(issue.input)} is not an AWS region: must be one such as "eu-west-1" (the list: lib/settings/aws-regions.ts)`,
+});
+
+/**
+ * The largest rate limit a consumer may have per period (10^12). Far above any real budget (a
+ * yearly 10^12 is ~31,700 requests per second all year) and below where Kong's numbers stop being
+ * exact integers: Kong keeps limits as Lua doubles and prints them with LuaJIT's 14 significant
+ * digits, so a limit of 10^14 or more would reach clients as `RateLimit-Limit: 1e+14`, and above
+ * 2^53 a double cannot even hold every integer. (Redis counts in 64-bit integers, Postgres in
+ * `bigint`: neither is the bound.)
+ */
+export const RATE_LIMIT_CEILING = 1_000_000_000_000;
+
+/**
+ * Most Kong tasks a stage may scale to: each registers as an IP target in the ALB's one target
+ * group, and an ELB target group holds at most 1,000 targets (ECS itself allows 5,000 tasks per
+ * service).
+ */
+export const KONG_MAX_TASKS = 1000;
+/** Most tasks of one ECS service (the ECS "tasks per service" quota, not adjustable). */
+export const ECS_MAX_TASKS_PER_SERVICE = 5000;
+
+/**
+ * The smallest `sync_rate` Kong 3.9's rate-limiting plugin accepts besides -1, in seconds
+ * (kong/plugins/rate-limiting/schema.lua: "sync_rate must be greater than 0.02, or -1 to disable").
+ */
+export const MIN_SYNC_RATE_SECONDS = 0.02;
 
 const retentionDays = z
   .number()
@@ -156,14 +184,19 @@ const networkSettings = z.strictObject({
   vpcEndpoints: z.boolean().default(false),
 });
 
+const rateLimit = positiveInt.max(RATE_LIMIT_CEILING, {
+  error: (issue) =>
+    `${issue.input} is above the ceiling of ${RATE_LIMIT_CEILING} requests per period (RATE_LIMIT_CEILING: beyond it Kong no longer stores and reports the limit exactly)`,
+});
+
 const consumerLimits = z
   .strictObject({
-    second: positiveInt.optional(),
-    minute: positiveInt.optional(),
-    hour: positiveInt.optional(),
-    day: positiveInt.optional(),
-    month: positiveInt.optional(),
-    year: positiveInt.optional(),
+    second: rateLimit.optional(),
+    minute: rateLimit.optional(),
+    hour: rateLimit.optional(),
+    day: rateLimit.optional(),
+    month: rateLimit.optional(),
+    year: rateLimit.optional(),
   })
   .superRefine((limits, ctx) => {
     const periods = ['second', 'minute', 'hour', 'day', 'month', 'year'] as const;
@@ -193,6 +226,12 @@ const consumer = z
     /** Consumer name, `^[a-z][a-z0-9-]{1,40}$`; becomes Kong's username and the secret's name. */
     name: z
       .string()
+      // First, and alone: a long name would fail the pattern too, which says less.
+      .max(CONSUMER_NAME_MAX_LENGTH, {
+        error: (issue) =>
+          `is too long: ${String(issue.input).length} characters, at most ${CONSUMER_NAME_MAX_LENGTH}`,
+        abort: true,
+      })
       .regex(CONSUMER_NAME_PATTERN, `must match ${CONSUMER_NAME_PATTERN}`)
       .refine((n) => n !== KEY_GUARD_CONSUMER, {
         message: `"${KEY_GUARD_CONSUMER}" is reserved: Kong's consumer for requests without a valid key (infra/kong/README.md)`,
@@ -305,8 +344,15 @@ const kongSettings = z
     desiredCount: z.number().int().min(1),
     /** Autoscaling floor. */
     minCount: z.number().int().min(1),
-    /** Autoscaling ceiling. */
-    maxCount: z.number().int().min(1),
+    /** Autoscaling ceiling, at most 1,000 (the ALB target group's limit, {@link KONG_MAX_TASKS}). */
+    maxCount: z
+      .number()
+      .int()
+      .min(1)
+      .max(KONG_MAX_TASKS, {
+        error: (issue) =>
+          `${issue.input} is above ${KONG_MAX_TASKS}: every Kong task is a target of the ALB's target group, which holds at most ${KONG_MAX_TASKS}`,
+      }),
     /** Target average CPU for autoscaling. @default 60 */
     cpuTargetPercent: z.number().int().min(10).max(90).default(60),
     /** Target ALB requests per task per minute for autoscaling. @default 6000 */
@@ -353,8 +399,26 @@ const domainSettings = z.strictObject({
 const loadBalancerSettings = z.strictObject({
   /** Custom domain for HTTPS. Absent: plain HTTP (development only; keys travel in clear). */
   domain: domainSettings.optional(),
-  /** Who may reach the ALB's 80/443. @default ["0.0.0.0/0"] */
-  allowedCidrs: z.array(ipv4Cidr).min(1).default(['0.0.0.0/0']),
+  /**
+   * Who may reach the ALB's 80/443, each block once (a repeated block would be two identical
+   * security-group rules, which AWS refuses at apply). @default ["0.0.0.0/0"]
+   */
+  allowedCidrs: z
+    .array(ipv4Cidr)
+    .min(1)
+    .superRefine((cidrs, ctx) => {
+      cidrs.forEach((cidr, i) => {
+        const first = cidrs.indexOf(cidr);
+        if (first !== i) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [i],
+            message: `"${cidr}" is listed twice (also at [${first}]): each block becomes one security-group rule, and AWS refuses a duplicate rule at apply`,
+          });
+        }
+      });
+    })
+    .default(['0.0.0.0/0']),
   /** Idle timeout; long LLM responses need more than the default 60 s. @default 300 */
   idleTimeoutSeconds: z.number().int().min(1).max(4000).default(300),
   /** @default true */
@@ -368,7 +432,15 @@ const upstreamSettings = z.strictObject({
   imageTag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be an image tag'),
   ...fargateSize,
   /** @default 2 */
-  desiredCount: z.number().int().min(1).default(2),
+  desiredCount: z
+    .number()
+    .int()
+    .min(1)
+    .max(ECS_MAX_TASKS_PER_SERVICE, {
+      error: (issue) =>
+        `${issue.input} is above ${ECS_MAX_TASKS_PER_SERVICE}, the most tasks an ECS service runs`,
+    })
+    .default(2),
 });
 
 const rateLimitingSettings = z
@@ -381,10 +453,16 @@ const rateLimitingSettings = z
     policy: z.enum(['redis', 'local', 'cluster']).default('redis'),
     /** Fail open when the counter store is unreachable. @default false */
     faultTolerant: z.boolean().default(false),
-    /** -1 counts synchronously (exact); > 0 batches every N seconds (overshoots). @default -1 */
+    /**
+     * -1 counts synchronously (exact); otherwise batches every N seconds, at least 0.02 (overshoots).
+     * Only the `redis` policy uses it: the renderer writes -1 for the others. @default -1
+     */
     syncRate: z
       .number()
-      .refine((v) => v === -1 || v > 0, 'must be -1 or a positive number')
+      .refine(
+        (v) => v === -1 || v >= MIN_SYNC_RATE_SECONDS,
+        `must be -1 or at least ${MIN_SYNC_RATE_SECONDS} (seconds): Kong 3.9's rate-limiting plugin rejects anything else`,
+      )
       .default(-1),
     /** ElastiCache node type for the `redis` policy. @default "cache.t4g.small" */
     redisNodeType: z
@@ -548,8 +626,20 @@ export const stageSettingsSchema = z
     /** Tags on every taggable resource (provider `default_tags`); Stage and ManagedBy are added. */
     defaultTags: z
       .record(
-        z.string().regex(/^[A-Za-z0-9 _.:/=+\-@]{1,128}$/, 'tag keys are 1-128 characters'),
-        z.string().max(256),
+        z
+          .string()
+          .regex(/^[A-Za-z0-9 _.:/=+\-@]{1,128}$/, 'tag keys are 1-128 characters')
+          .refine(
+            (k) => !/^aws:/i.test(k),
+            'must not start with "aws:": AWS reserves that prefix for its own tags',
+          ),
+        z
+          .string()
+          .max(256)
+          .refine(
+            (v) => !/^aws:/i.test(v),
+            'must not start with "aws:": AWS reserves that prefix in tag values too',
+          ),
       )
       .refine((tags) => 'Project' in tags && 'Owner' in tags, 'must include the "Project" and "Owner" tags'),
     /** Terraform state backend. */
