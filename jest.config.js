@@ -11,7 +11,6 @@ module.exports = {
   transform: {
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
   },
-  setupFilesAfterEnv: ['<rootDir>/__tests__/support/setup.ts'],
   modulePathIgnorePatterns: ['<rootDir>/cdktf.out/', '/dist/'],
   testTimeout: 60000,
   // Jest defaults to cores - 1 workers: one on a 2-core CI machine. Many files wait on child
