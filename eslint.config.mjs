@@ -106,7 +106,7 @@ export default tseslint.config(
   },
   {
     // Plain Node scripts (scripts/test.js runs before any TypeScript tooling is loaded).
-    files: ['scripts/**/*.js'],
+    files: ['scripts/**/*.js', '__tests__/support/*.js'],
     languageOptions: {
       sourceType: 'commonjs',
       globals: {
