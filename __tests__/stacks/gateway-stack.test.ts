@@ -40,8 +40,16 @@ describe('GatewayStack providers', () => {
     expect(synth.json.provider.aws[0].region).toBe('eu-west-1');
   });
 
-  it('declares the random provider used for generated keys', () => {
-    expect(synth.json.provider.random).toBeDefined();
+  it('declares the random provider, pinned, for the generated keys and passwords', () => {
+    expect(synth.json.provider.random).toHaveLength(1);
+    expect(synth.json.terraform.required_providers.random).toMatchObject({
+      source: 'hashicorp/random',
+      version: expect.stringMatching(/^\d+\.\d+\.\d+$/),
+    });
+    // The provider is there because the stack uses it: one password per consumer key at least.
+    expect(synth.resources('random_password').length).toBeGreaterThanOrEqual(
+      Object.keys(testStage('prod').settings.consumers).length,
+    );
   });
 });
 
