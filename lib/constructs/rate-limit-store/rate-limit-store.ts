@@ -1,9 +1,9 @@
+import { generatedSecret } from '../shared/generated-secret';
 import { Construct } from 'constructs';
 import { ElasticacheReplicationGroup } from '@cdktf/provider-aws/lib/elasticache-replication-group';
 import { ElasticacheSubnetGroup } from '@cdktf/provider-aws/lib/elasticache-subnet-group';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
-import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Password } from '@cdktf/provider-random/lib/password';
@@ -127,20 +127,16 @@ export class RateLimitStore extends Construct {
     });
 
     const token = new Password(this, 'auth-token', { length: AUTH_TOKEN_LENGTH, special: false });
-    this.authTokenSecret = new SecretsmanagerSecret(this, 'auth-token-secret', {
+    this.authTokenSecret = generatedSecret(this, {
+      id: 'auth-token-secret',
+      valueId: 'auth-token-value',
       name: naming.scoped('rate-limit-store/auth-token'),
       description: 'AUTH token of the rate-limit store (Kong reads it as RATE_LIMIT_REDIS_PASSWORD)',
-      kmsKeyId: this.key.arn,
-      recoveryWindowInDays: props.secretRecoveryWindowDays ?? 30,
-    });
-    skipCheckov(
-      this.authTokenSecret,
-      'CKV2_AWS_57',
-      'Terraform owns the token: rotate by replacing it in a deploy (ElastiCache ROTATE strategy), not by a rotation Lambda',
-    );
-    new SecretsmanagerSecretVersion(this, 'auth-token-value', {
-      secretId: this.authTokenSecret.id,
-      secretString: token.result,
+      kmsKeyArn: this.key.arn,
+      recoveryWindowDays: props.secretRecoveryWindowDays ?? 30,
+      value: token.result,
+      rotation:
+        'Terraform owns the token: rotate by replacing it in a deploy (ElastiCache ROTATE strategy), not by a rotation Lambda',
     });
 
     this.securityGroup = new SecurityGroup(this, 'sg', {
