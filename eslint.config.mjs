@@ -104,5 +104,20 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // Plain Node scripts (scripts/test.js runs before any TypeScript tooling is loaded).
+    files: ['scripts/**/*.js', '__tests__/support/*.js'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: {
+        require: 'readonly',
+        module: 'readonly',
+        __dirname: 'readonly',
+        process: 'readonly',
+        console: 'readonly',
+      },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
   ...DEPENDENCY_RULE,
 );

@@ -11,7 +11,9 @@ module.exports = {
   transform: {
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
   },
-  setupFilesAfterEnv: ['<rootDir>/__tests__/support/setup.ts'],
+  // One synth per committed stage per run, shared by the worker processes (__tests__/support/synth-cache.js).
+  globalSetup: '<rootDir>/__tests__/support/synth-cache.js',
+  globalTeardown: '<rootDir>/__tests__/support/synth-cache-teardown.js',
   modulePathIgnorePatterns: ['<rootDir>/cdktf.out/', '/dist/'],
   testTimeout: 60000,
   // Jest defaults to cores - 1 workers: one on a 2-core CI machine. Many files wait on child

@@ -2,13 +2,6 @@
  * CDKTF entry point: validate the stage settings, build one stack per stage, synthesize.
  * `STAGES=dev` restricts the build; `KONG_GATEWAY_CONFIG_DIR` points at another settings folder.
  */
-import { buildApp, optionsFromEnvironment } from './lib/stacks/app';
-import { StageSettingsError } from './lib/settings/load';
+import { synthesizeApp } from './lib/stacks/app';
 
-try {
-  buildApp(optionsFromEnvironment(process.env)).app.synth();
-} catch (err) {
-  if (!(err instanceof StageSettingsError)) throw err;
-  console.error(err.message);
-  process.exitCode = 1;
-}
+process.exitCode = synthesizeApp(process.env, (message) => console.error(message));

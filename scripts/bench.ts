@@ -55,8 +55,13 @@ async function main(): Promise<void> {
 
   console.error(`synth x${RUNS} ...`);
   const synth = timeCommand('cdktf synth', bin('cdktf'), ['synth', '--output', outdir]);
-  console.error(`jest x${RUNS} ...`);
-  const tests = timeCommand('jest', bin('jest'), ['--silent']);
+  // `npm test` as a developer runs it after a clone: Jest's cache and tsc's build info cleared
+  // before each run, so the goal holds cold (issue 12: at most 60 s on 2 cores).
+  console.error(`npm test (cold caches) x${RUNS} ...`);
+  const npmTest = timeCommand('npm test', 'sh', [
+    '-c',
+    `${bin('jest')} --clearCache >/dev/null && rm -f node_modules/.cache/tsbuildinfo && npm test -- --silent`,
+  ]);
   fs.rmSync(outdir, { recursive: true, force: true });
 
   sections.push(
@@ -68,7 +73,7 @@ async function main(): Promise<void> {
       '| what | median | runs | goal | |',
       '|---|---|---|---|---|',
       row('`cdktf synth` (all stacks)', synth, 20),
-      row('test suite (`jest`)', tests, 60),
+      row('`npm test` (lint, format, tsc, jest; cold caches)', npmTest, 60),
     ].join('\n'),
   );
 

@@ -4,7 +4,7 @@
  * exit; bad flags and missing keys stop it before any request. No Docker, no network beyond
  * 127.0.0.1.
  */
-import { spawn, spawnSync } from 'child_process';
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -376,16 +376,7 @@ describe('smoke tool flags', () => {
     } finally {
       await gw.close();
     }
-    // And a usage error from the real process.
-    const bad = spawnSync(
-      path.join(ROOT, 'node_modules', '.bin', 'ts-node'),
-      ['--transpile-only', 'scripts/smoke/cli.ts'],
-      {
-        cwd: ROOT,
-        encoding: 'utf8',
-      },
-    );
-    expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/smoke: --url is required/);
+    // Exit status 2 (usage) travels the same `process.exitCode = code` line; the flag cases above
+    // check main() returns it, so one process is enough.
   });
 });

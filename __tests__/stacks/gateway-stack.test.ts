@@ -1,13 +1,13 @@
-import { synthStage, testStage } from '../support/synth';
+import { committedStack, synthStage, testStage } from '../support/synth';
 
 describe('GatewayStack state backends', () => {
   it('keeps dev on a local backend named after the stack', () => {
-    const synth = synthStage(testStage('dev'));
+    const synth = committedStack('dev');
     expect(synth.json.terraform.backend).toEqual({ local: { path: 'terraform.kong-gateway-dev.tfstate' } });
   });
 
   it('puts prod on an encrypted S3 backend with S3-native locking', () => {
-    const synth = synthStage(testStage('prod'));
+    const synth = committedStack('prod');
     expect(synth.json.terraform.backend.s3).toEqual({
       bucket: 'example-org-kong-gateway-tfstate',
       key: 'kong-gateway/prod.tfstate',
@@ -34,14 +34,22 @@ describe('GatewayStack state backends', () => {
 });
 
 describe('GatewayStack providers', () => {
-  const synth = synthStage(testStage('prod'));
+  const synth = committedStack('prod');
 
   it('deploys to the region of the stage file', () => {
     expect(synth.json.provider.aws[0].region).toBe('eu-west-1');
   });
 
-  it('declares the random provider used for generated keys', () => {
-    expect(synth.json.provider.random).toBeDefined();
+  it('declares the random provider, pinned, for the generated keys and passwords', () => {
+    expect(synth.json.provider.random).toHaveLength(1);
+    expect(synth.json.terraform.required_providers.random).toMatchObject({
+      source: 'hashicorp/random',
+      version: expect.stringMatching(/^\d+\.\d+\.\d+$/),
+    });
+    // The provider is there because the stack uses it: one password per consumer key at least.
+    expect(synth.resources('random_password').length).toBeGreaterThanOrEqual(
+      Object.keys(testStage('prod').settings.consumers).length,
+    );
   });
 });
 

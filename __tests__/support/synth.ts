@@ -85,6 +85,36 @@ export function synthStage(stage: Stage): SynthesizedStack {
   return new SynthesizedStack(JSON.parse(Testing.synth(stack)));
 }
 
+const committedStacks = new Map<string, SynthesizedStack>();
+
+/**
+ * The stack of a committed stage file, unchanged: synthesized once per `jest` run and shared by
+ * every test file through the run's cache directory (KONG_TEST_SYNTH_CACHE, made by
+ * ./synth-cache.js). Tests that change settings or need construct handles use
+ * {@link synthStage} / {@link synthGateway} instead. Without the cache directory (a test file run
+ * outside Jest's global setup) it synthesizes in memory.
+ */
+export function committedStack(stageName: string): SynthesizedStack {
+  const known = committedStacks.get(stageName);
+  if (known) return known;
+  const dir = process.env.KONG_TEST_SYNTH_CACHE;
+  const file = dir ? path.join(dir, `${stageName}.json`) : undefined;
+  let synth: SynthesizedStack;
+  if (file && fs.existsSync(file)) {
+    synth = new SynthesizedStack(JSON.parse(fs.readFileSync(file, 'utf8')));
+  } else {
+    synth = synthStage(testStage(stageName));
+    if (file) {
+      // Write then rename: a worker reading at the same moment sees the whole file or none.
+      const partial = `${file}.${process.pid}.tmp`;
+      fs.writeFileSync(partial, JSON.stringify(synth.json));
+      fs.renameSync(partial, file);
+    }
+  }
+  committedStacks.set(stageName, synth);
+  return synth;
+}
+
 /** A synthesized stage with the stack object, for construct handles, tokens and annotations. */
 export interface SynthesizedGateway {
   readonly stack: GatewayStack;

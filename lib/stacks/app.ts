@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { App } from 'cdktf';
-import { loadStages, parseStageSelection, type Stage } from '../settings/load';
+import { loadStages, parseStageSelection, StageSettingsError, type Stage } from '../settings/load';
 import { GatewayStack } from './gateway-stack';
 import { LocalStackStack } from './localstack-stack';
 import { stackName } from '../contracts/naming';
@@ -40,4 +40,24 @@ export function optionsFromEnvironment(env: NodeJS.ProcessEnv): BuildAppOptions 
     ...(env.KONG_GATEWAY_CONFIG_DIR ? { configDir: env.KONG_GATEWAY_CONFIG_DIR } : {}),
     ...(stages ? { stages } : {}),
   };
+}
+
+/**
+ * What `main.ts` (the `cdktf synth` entry point) does: builds the app the environment selects and
+ * synthesizes it. A wrong settings file prints its file-and-field message through `printError` and
+ * returns exit status 1, having written nothing; any other error is a bug and is thrown.
+ */
+export function synthesizeApp(
+  env: NodeJS.ProcessEnv,
+  printError: (message: string) => void,
+  overrides: Pick<BuildAppOptions, 'outdir'> = {},
+): number {
+  try {
+    buildApp({ ...optionsFromEnvironment(env), ...overrides }).app.synth();
+    return 0;
+  } catch (err) {
+    if (!(err instanceof StageSettingsError)) throw err;
+    printError(err.message);
+    return 1;
+  }
 }

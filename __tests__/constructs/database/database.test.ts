@@ -1,6 +1,4 @@
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import {
@@ -12,7 +10,6 @@ import { MAX_CA_BUNDLE_BYTES, validateCaBundle } from '../../../lib/util/ca-bund
 import { readCaBundle } from '../../../lib/settings/ca-bundle';
 import {
   policyDocument,
-  rawStageSettings,
   refTo,
   synthConstruct,
   synthGateway,
@@ -440,44 +437,5 @@ describe('KongDatabase input checks', () => {
       performance_insights_enabled: true,
       publicly_accessible: false,
     });
-  });
-});
-
-describe('cdktf synth with verification on and no bundle file', () => {
-  const ROOT = path.join(__dirname, '..', '..', '..');
-  let tmp: string;
-  beforeAll(() => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ca-bundle-'));
-    const config = path.join(tmp, 'config');
-    fs.mkdirSync(config);
-    const prod = rawStageSettings('prod');
-    prod.database.tls = { verify: true, caBundleFile: 'infra/kong/certs/not-downloaded-bundle.pem' };
-    fs.writeFileSync(path.join(config, 'prod.json'), JSON.stringify(prod));
-  });
-  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-  it('exits non-zero with what to do, and writes no stack', () => {
-    const outdir = path.join(tmp, 'out');
-    const result = spawnSync(
-      path.join(ROOT, 'node_modules', '.bin', 'cdktf'),
-      ['synth', '--output', outdir],
-      {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          CHECKPOINT_DISABLE: '1',
-          CI: '1',
-          KONG_GATEWAY_CONFIG_DIR: path.join(tmp, 'config'),
-        },
-        encoding: 'utf8',
-        timeout: 120_000,
-      },
-    );
-    const output = `${result.stdout}\n${result.stderr}`;
-    expect(result.status).not.toBe(0);
-    expect(output).toMatch(
-      /prod\.json: database\.tls\.caBundleFile: infra\/kong\/certs\/not-downloaded-bundle\.pem does not exist\. Download the RDS CA bundle/,
-    );
-    expect(fs.existsSync(path.join(outdir, 'stacks', 'kong-gateway-prod'))).toBe(false);
   });
 });

@@ -6,7 +6,7 @@ import {
   PROMPT_BODY_RULES,
   type EdgeProtectionProps,
 } from '../../../lib/constructs/edge-protection/edge-protection';
-import { synthConstruct, synthStage, testStage, type Json, settingsProblems } from '../../support/synth';
+import { synthConstruct, committedStack, testStage, type Json, settingsProblems } from '../../support/synth';
 
 type Options = Omit<EdgeProtectionProps, 'naming' | 'environment' | 'logging' | 'loadBalancer'>;
 
@@ -251,8 +251,8 @@ describe('waf stage settings', () => {
 });
 
 describe('edge protection in the stages', () => {
-  const prod = synthStage(testStage('prod'));
-  const dev = synthStage(testStage('dev'));
+  const prod = committedStack('prod');
+  const dev = committedStack('dev');
 
   it("prod puts the web ACL on its public ALB, with the stage's rate limits", () => {
     const association = prod.resource('aws_wafv2_web_acl_association');

@@ -1,6 +1,6 @@
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { DEFAULT_INTERFACE_ENDPOINTS, VpcEndpoints } from '../../../lib/constructs/network/vpc-endpoints';
-import { synthConstruct, synthStage, testStage, testNetwork } from '../../support/synth';
+import { synthConstruct, committedStack, testStage, testNetwork } from '../../support/synth';
 
 describe('VpcEndpoints', () => {
   const synth = synthConstruct(({ stack, naming, environment, logging }) => {
@@ -53,6 +53,6 @@ describe('VpcEndpoints per stage', () => {
   ] as const)('stage %s has %d endpoints (network.vpcEndpoints)', (stage, count) => {
     const settings = testStage(stage).settings;
     expect(settings.network.vpcEndpoints).toBe(count > 0);
-    expect(synthStage(testStage(stage)).resources('aws_vpc_endpoint')).toHaveLength(count);
+    expect(committedStack(stage).resources('aws_vpc_endpoint')).toHaveLength(count);
   });
 });

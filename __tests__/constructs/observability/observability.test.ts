@@ -15,6 +15,7 @@ import { defaultConnectionAlarmThreshold } from '../../../lib/constructs/observa
 import { DEFAULT_ALARM_THRESHOLDS } from '../../../lib/constructs/observability/thresholds';
 import { replicationGroupMemberIds } from '../../../lib/constructs/rate-limit-store/member-ids';
 import {
+  committedStack,
   synthConstruct,
   synthGateway,
   synthStage,
@@ -482,8 +483,8 @@ describe('the runbooks the alarms point to', () => {
 });
 
 describe('observability in the stages', () => {
-  const prod = synthStage(testStage('prod'));
-  const dev = synthStage(testStage('dev'));
+  const prod = committedStack('prod');
+  const dev = committedStack('dev');
 
   function kongContainer(synth: SynthesizedStack): Json {
     const task = synth.resourceNamed('aws_ecs_task_definition', 'kong_task');

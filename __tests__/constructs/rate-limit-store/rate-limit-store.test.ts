@@ -9,6 +9,7 @@ import {
 import { checkovSkips } from '../../../lib/policy/checkov';
 import { Naming } from '../../../lib/contracts/naming';
 import {
+  committedStack,
   synthConstruct,
   synthStage,
   testStage,
@@ -191,7 +192,7 @@ describe('RateLimitStore input checks', () => {
 
 describe('GatewayStack', () => {
   it('creates the store for the redis policy and exposes it', () => {
-    const synth = synthStage(testStage('prod'));
+    const synth = committedStack('prod');
     expect(synth.resources('aws_elasticache_replication_group')).toHaveLength(1);
     expect(synth.resource('aws_elasticache_replication_group').num_cache_clusters).toBe(2);
   });

@@ -1,13 +1,13 @@
+import { generatedSecret } from '../shared/generated-secret';
 import { Construct } from 'constructs';
 import { Fn } from 'cdktf';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
-import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
-import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
+import type { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
+import type { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
 import { Password } from '@cdktf/provider-random/lib/password';
 import type { AwsEnvironment } from '../shared/aws-environment';
 import { consumerKeyVar, consumerPreviousKeyVar } from '../../contracts/deck-env-names';
 import { secretsReadPolicy, type ContainerSecret, type InjectedSecrets } from '../shared/injected-secrets';
-import { skipCheckov } from '../../policy/checkov';
 import { accountAdministeredKeyPolicy, customerManagedKey } from '../shared/kms-key-policy';
 import { consumerSecretName, type Naming } from '../../contracts/naming';
 
@@ -177,22 +177,18 @@ export class ConsumerKeys extends Construct {
     const previous = slots[(spec.keyVersion + 1) % 2]!;
 
     const secretName = consumerSecretName(naming.stage, spec.name);
-    const secret = new SecretsmanagerSecret(scope, 'secret', {
+    const { secret, value } = generatedSecret(scope, {
+      id: 'secret',
+      valueId: 'value',
       name: secretName,
       description: `API key of the Kong consumer "${spec.name}" (${naming.prefix}): {"current"} plus {"previous"} while rotating`,
-      kmsKeyId: this.key.arn,
-      recoveryWindowInDays: recoveryWindowDays,
-    });
-    skipCheckov(
-      secret,
-      'CKV2_AWS_57',
-      'keys rotate through the stage settings (consumers[].rotating, two valid keys) in a deploy that updates Kong too, not by a Lambda',
-    );
-    const value = new SecretsmanagerSecretVersion(scope, 'value', {
-      secretId: secret.id,
-      secretString: Fn.jsonencode(
+      kmsKeyArn: this.key.arn,
+      recoveryWindowDays,
+      value: Fn.jsonencode(
         spec.rotating ? { current: current.result, previous: previous.result } : { current: current.result },
       ),
+      rotation:
+        'keys rotate through the stage settings (consumers[].rotating, two valid keys) in a deploy that updates Kong too, not by a Lambda',
     });
 
     return {

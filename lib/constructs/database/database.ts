@@ -1,3 +1,4 @@
+import { generatedSecret } from '../shared/generated-secret';
 import { Construct } from 'constructs';
 import { Fn } from 'cdktf';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
@@ -6,7 +7,6 @@ import { DbParameterGroup } from '@cdktf/provider-aws/lib/db-parameter-group';
 import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
-import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Password } from '@cdktf/provider-random/lib/password';
@@ -280,20 +280,14 @@ export class KongDatabase extends Construct {
     this.host = this.instance.address;
     this.explainScanFindings(props);
 
-    this.secret = new SecretsmanagerSecret(this, 'credentials', {
+    const credentials = generatedSecret(this, {
+      id: 'credentials',
+      valueId: 'credentials-value',
       name: naming.scoped('database/master'),
       description: `Master credentials of the Kong database of ${naming.prefix}`,
-      kmsKeyId: this.key.arn,
-      recoveryWindowInDays: props.secretRecoveryWindowDays ?? 30,
-    });
-    skipCheckov(
-      this.secret,
-      'CKV2_AWS_57',
-      'Terraform-generated password, rotated by raising passwordVersion and redeploying Kong (ADR 0004), not by a Lambda',
-    );
-    const credentialsValue = new SecretsmanagerSecretVersion(this, 'credentials-value', {
-      secretId: this.secret.id,
-      secretString: Fn.jsonencode({
+      kmsKeyArn: this.key.arn,
+      recoveryWindowDays: props.secretRecoveryWindowDays ?? 30,
+      value: Fn.jsonencode({
         engine: 'postgres',
         host: this.instance.address,
         port: POSTGRES_PORT,
@@ -301,7 +295,10 @@ export class KongDatabase extends Construct {
         username: KONG_DATABASE_USER,
         password: password.result,
       }),
+      rotation:
+        'Terraform-generated password, rotated by raising passwordVersion and redeploying Kong (ADR 0004), not by a Lambda',
     });
+    this.secret = credentials.secret;
 
     const read = secretsReadPolicy(this, 'read-credentials', {
       subject: 'DatabaseCredentials',
@@ -312,7 +309,7 @@ export class KongDatabase extends Construct {
     this.injectedSecrets = {
       containerSecrets: [{ name: 'KONG_PG_PASSWORD', valueFrom: `${this.secret.arn}:password::` }],
       readPolicyJson: read.json,
-      valueWriters: [credentialsValue],
+      valueWriters: [credentials.value],
     };
   }
 

@@ -1,10 +1,9 @@
 import { Construct } from 'constructs';
-import { customerManagedKey } from '../shared/kms-key-policy';
+import { customerManagedKey, keyPolicy } from '../shared/kms-key-policy';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
-import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import type { AwsEnvironment } from '../shared/aws-environment';
-import { skipCheckovOptOut, skipKmsKeyPolicyChecks } from '../../policy/checkov';
+import { skipCheckovOptOut } from '../../policy/checkov';
 import type { Naming } from '../../contracts/naming';
 
 /** Props of {@link Logging}. */
@@ -65,43 +64,27 @@ export class Logging extends Construct {
     // ("Step 2: Set permissions on the KMS key"). That page documents no aws:SourceAccount or
     // aws:SourceArn for `logs.<region>.amazonaws.com`, and a condition the service's requests do
     // not satisfy stops log delivery without an error, so none is added.
-    const policy = new DataAwsIamPolicyDocument(this, 'key-policy', {
-      statement: [
-        {
-          sid: 'AccountAdministration',
-          principals: [{ type: 'AWS', identifiers: [env.rootPrincipal] }],
-          actions: ['kms:*'],
-          resources: ['*'],
-        },
-        {
-          sid: 'CloudWatchLogsUse',
-          principals: [{ type: 'Service', identifiers: [`logs.${env.region}.amazonaws.com`] }],
-          actions: [
-            'kms:Encrypt*',
-            'kms:Decrypt*',
-            'kms:ReEncrypt*',
-            'kms:GenerateDataKey*',
-            'kms:Describe*',
-          ],
-          resources: ['*'],
-          condition: [
-            {
-              test: 'ArnLike',
-              variable: 'kms:EncryptionContext:aws:logs:arn',
-              values: [env.arn('logs', 'log-group:*')],
-            },
-          ],
-        },
-      ],
-    });
-
-    skipKmsKeyPolicyChecks(policy);
+    const policyJson = keyPolicy(this, 'key-policy', env, [
+      {
+        sid: 'CloudWatchLogsUse',
+        principals: [{ type: 'Service', identifiers: [`logs.${env.region}.amazonaws.com`] }],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        condition: [
+          {
+            test: 'ArnLike',
+            variable: 'kms:EncryptionContext:aws:logs:arn',
+            values: [env.arn('logs', 'log-group:*')],
+          },
+        ],
+      },
+    ]);
 
     this.key = customerManagedKey(this, {
       description: `CloudWatch Logs encryption for ${props.naming.prefix}`,
       aliasName: props.naming.name('logs'),
       deletionWindowDays: props.keyDeletionWindowDays ?? 30,
-      policyJson: policy.json,
+      policyJson,
     });
   }
 

@@ -8,10 +8,9 @@ import type { DataAwsIamPolicyDocumentStatementCondition } from '@cdktf/provider
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
-import { customerManagedKey } from '../shared/kms-key-policy';
+import { customerManagedKey, keyPolicy } from '../shared/kms-key-policy';
 import type { AwsEnvironment } from '../shared/aws-environment';
 import type { Naming } from '../../contracts/naming';
-import { skipKmsKeyPolicyChecks } from '../../policy/checkov';
 
 /** The principal CloudWatch alarms act as when they notify a topic. */
 export const CLOUDWATCH_ALARMS_PRINCIPAL = 'cloudwatch.amazonaws.com';
@@ -68,30 +67,21 @@ export function createAlarmTopic(scope: Construct, o: AlarmTopicOptions): SnsTop
   const fromStageAlarms = cloudwatchAlarmsCondition(env, naming);
   // CloudWatch must be able to use the key, or alarms on an encrypted topic fail to publish
   // without any error (the AWS-managed aws/sns key does not allow it).
-  const keyPolicy = new DataAwsIamPolicyDocument(scope, 'topic-key-policy', {
-    statement: [
-      {
-        sid: 'AccountAdministration',
-        principals: [{ type: 'AWS', identifiers: [env.rootPrincipal] }],
-        actions: ['kms:*'],
-        resources: ['*'],
-      },
-      {
-        sid: 'CloudWatchAlarmsPublish',
-        principals: [{ type: 'Service', identifiers: [CLOUDWATCH_ALARMS_PRINCIPAL] }],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-        condition: fromStageAlarms,
-      },
-    ],
-  });
-  skipKmsKeyPolicyChecks(keyPolicy);
+  const keyPolicyJson = keyPolicy(scope, 'topic-key-policy', env, [
+    {
+      sid: 'CloudWatchAlarmsPublish',
+      principals: [{ type: 'Service', identifiers: [CLOUDWATCH_ALARMS_PRINCIPAL] }],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      resources: ['*'],
+      condition: fromStageAlarms,
+    },
+  ]);
   const key = customerManagedKey(scope, {
     id: 'topic-key',
     description: `Alarm topic encryption for ${naming.prefix}`,
     aliasName: naming.name('alarms'),
     deletionWindowDays: o.keyDeletionWindowDays,
-    policyJson: keyPolicy.json,
+    policyJson: keyPolicyJson,
   });
   const topic = new SnsTopic(scope, 'topic', { name: naming.name('alarms'), kmsMasterKeyId: key.arn });
   const topicPolicy = new DataAwsIamPolicyDocument(scope, 'topic-policy', {

@@ -59,6 +59,15 @@ export function dashboardBody(d: DashboardInputs): { widgets: object[] } {
   });
   const alb = (name: string, label: string, dims = d.albDims) =>
     m('AWS/ApplicationELB', name, dims, { stat: 'Sum', label });
+  // A count published from Kong's log (log-metrics.ts): no dimensions, summed.
+  const kongLog = (name: string, label: string, extra: Record<string, unknown> = {}) =>
+    m(d.kongNamespace, name, {}, { stat: 'Sum', label, ...extra });
+  // One metric at several statistics: [stat, label] pairs.
+  const stats = (namespace: string, name: string, dims: Dimensions, pairs: [string, string][]) =>
+    pairs.map(([stat, label]) => m(namespace, name, dims, { stat, label }));
+  // Several metrics at one statistic: [metric name, label] pairs.
+  const metrics = (namespace: string, dims: Dimensions, stat: string, pairs: [string, string][]) =>
+    pairs.map(([name, label]) => m(namespace, name, dims, { stat, label }));
   const widgets: object[] = [
     metricWidget('Requests (ALB)', [alb('RequestCount', 'requests')]),
     metricWidget('Responses by class', [
@@ -69,14 +78,9 @@ export function dashboardBody(d: DashboardInputs): { widgets: object[] } {
       alb('HTTPCode_ELB_5XX_Count', '5xx (ALB)'),
     ]),
     metricWidget('401 and 429 (Kong access log)', [
-      m(d.kongNamespace, KONG_LOG_METRICS.unauthorized, {}, { stat: 'Sum', label: '401 unauthorized' }),
-      m(d.kongNamespace, KONG_LOG_METRICS.rateLimited, {}, { stat: 'Sum', label: '429 rate limited' }),
-      m(
-        d.kongNamespace,
-        KONG_LOG_METRICS.keyGuardThrottled,
-        {},
-        { stat: 'Sum', label: '429 key guard (no valid key)' },
-      ),
+      kongLog(KONG_LOG_METRICS.unauthorized, '401 unauthorized'),
+      kongLog(KONG_LOG_METRICS.rateLimited, '429 rate limited'),
+      kongLog(KONG_LOG_METRICS.keyGuardThrottled, '429 key guard (no valid key)'),
     ]),
     metricWidget('429 by consumer', [
       [
@@ -88,14 +92,18 @@ export function dashboardBody(d: DashboardInputs): { widgets: object[] } {
       ],
     ]),
     metricWidget('Kong response time (to headers)', [
-      m('AWS/ApplicationELB', 'TargetResponseTime', d.tgDims, { stat: 'p50', label: 'p50' }),
-      m('AWS/ApplicationELB', 'TargetResponseTime', d.tgDims, { stat: 'p90', label: 'p90' }),
-      m('AWS/ApplicationELB', 'TargetResponseTime', d.tgDims, { stat: 'p99', label: 'p99' }),
+      ...stats('AWS/ApplicationELB', 'TargetResponseTime', d.tgDims, [
+        ['p50', 'p50'],
+        ['p90', 'p90'],
+        ['p99', 'p99'],
+      ]),
     ]),
     metricWidget('Kong tasks and targets', [
-      m('ECS/ContainerInsights', 'DesiredTaskCount', d.ecsDims, { stat: 'Average', label: 'desired' }),
-      m('ECS/ContainerInsights', 'RunningTaskCount', d.ecsDims, { stat: 'Average', label: 'running' }),
-      m('ECS/ContainerInsights', 'PendingTaskCount', d.ecsDims, { stat: 'Average', label: 'pending' }),
+      ...metrics('ECS/ContainerInsights', d.ecsDims, 'Average', [
+        ['DesiredTaskCount', 'desired'],
+        ['RunningTaskCount', 'running'],
+        ['PendingTaskCount', 'pending'],
+      ]),
       m('AWS/ApplicationELB', 'HealthyHostCount', d.tgDims, { stat: 'Minimum', label: 'healthy targets' }),
       m('AWS/ApplicationELB', 'UnHealthyHostCount', d.tgDims, {
         stat: 'Maximum',
@@ -103,8 +111,10 @@ export function dashboardBody(d: DashboardInputs): { widgets: object[] } {
       }),
     ]),
     metricWidget('Kong CPU and memory (% of task size)', [
-      m('AWS/ECS', 'CPUUtilization', d.ecsDims, { stat: 'Average', label: 'CPU avg' }),
-      m('AWS/ECS', 'CPUUtilization', d.ecsDims, { stat: 'Maximum', label: 'CPU max' }),
+      ...stats('AWS/ECS', 'CPUUtilization', d.ecsDims, [
+        ['Average', 'CPU avg'],
+        ['Maximum', 'CPU max'],
+      ]),
       m('AWS/ECS', 'MemoryUtilization', d.ecsDims, { stat: 'Maximum', label: 'memory max' }),
     ]),
   ];
@@ -153,29 +163,19 @@ export function dashboardBody(d: DashboardInputs): { widgets: object[] } {
     const waf = { WebACL: d.webAclName, Region: d.region, Rule: 'ALL' };
     widgets.push(
       metricWidget('WAF', [
-        m('AWS/WAFV2', 'AllowedRequests', waf, { stat: 'Sum', label: 'allowed' }),
-        m('AWS/WAFV2', 'BlockedRequests', waf, { stat: 'Sum', label: 'blocked' }),
-        m('AWS/WAFV2', 'CountedRequests', waf, { stat: 'Sum', label: 'counted (not blocked)' }),
+        ...metrics('AWS/WAFV2', waf, 'Sum', [
+          ['AllowedRequests', 'allowed'],
+          ['BlockedRequests', 'blocked'],
+          ['CountedRequests', 'counted (not blocked)'],
+        ]),
       ]),
     );
   }
   widgets.push(
     metricWidget('Config sync failures and Redis connection errors (Kong log)', [
-      m(
-        d.kongNamespace,
-        KONG_LOG_METRICS.configSyncFailed,
-        {},
-        { stat: 'Sum', label: 'config-sync gave up' },
-      ),
+      kongLog(KONG_LOG_METRICS.configSyncFailed, 'config-sync gave up'),
       ...(d.redisNodeIds.length > 0
-        ? [
-            m(
-              d.kongNamespace,
-              KONG_LOG_METRICS.redisConnectionErrors,
-              {},
-              { stat: 'Sum', label: 'failed to connect to Redis', yAxis: 'right' },
-            ),
-          ]
+        ? [kongLog(KONG_LOG_METRICS.redisConnectionErrors, 'failed to connect to Redis', { yAxis: 'right' })]
         : []),
     ]),
   );

@@ -1,14 +1,14 @@
+import { generatedSecret } from '../shared/generated-secret';
 import { Construct } from 'constructs';
 import { ElasticacheReplicationGroup } from '@cdktf/provider-aws/lib/elasticache-replication-group';
 import { ElasticacheSubnetGroup } from '@cdktf/provider-aws/lib/elasticache-subnet-group';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
-import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Password } from '@cdktf/provider-random/lib/password';
 import type { AwsEnvironment } from '../shared/aws-environment';
-import { skipCheckov, skipCheckovOptOut } from '../../policy/checkov';
+import { skipCheckovOptOut } from '../../policy/checkov';
 import { accountAdministeredKeyPolicy, customerManagedKey } from '../shared/kms-key-policy';
 import { secretsReadPolicy, type InjectedSecrets } from '../shared/injected-secrets';
 import { REDIS_HOST_VAR, REDIS_PASSWORD_KONG_ENV_VAR, REDIS_PORT_VAR } from '../../contracts/deck-env-names';
@@ -127,21 +127,17 @@ export class RateLimitStore extends Construct {
     });
 
     const token = new Password(this, 'auth-token', { length: AUTH_TOKEN_LENGTH, special: false });
-    this.authTokenSecret = new SecretsmanagerSecret(this, 'auth-token-secret', {
+    this.authTokenSecret = generatedSecret(this, {
+      id: 'auth-token-secret',
+      valueId: 'auth-token-value',
       name: naming.scoped('rate-limit-store/auth-token'),
       description: 'AUTH token of the rate-limit store (Kong reads it as RATE_LIMIT_REDIS_PASSWORD)',
-      kmsKeyId: this.key.arn,
-      recoveryWindowInDays: props.secretRecoveryWindowDays ?? 30,
-    });
-    skipCheckov(
-      this.authTokenSecret,
-      'CKV2_AWS_57',
-      'Terraform owns the token: rotate by replacing it in a deploy (ElastiCache ROTATE strategy), not by a rotation Lambda',
-    );
-    new SecretsmanagerSecretVersion(this, 'auth-token-value', {
-      secretId: this.authTokenSecret.id,
-      secretString: token.result,
-    });
+      kmsKeyArn: this.key.arn,
+      recoveryWindowDays: props.secretRecoveryWindowDays ?? 30,
+      value: token.result,
+      rotation:
+        'Terraform owns the token: rotate by replacing it in a deploy (ElastiCache ROTATE strategy), not by a rotation Lambda',
+    }).secret;
 
     this.securityGroup = new SecurityGroup(this, 'sg', {
       name: naming.name('rate-limit-store'),

@@ -1,9 +1,39 @@
 import type { Construct } from 'constructs';
-import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import {
+  DataAwsIamPolicyDocument,
+  type DataAwsIamPolicyDocumentStatement,
+} from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import type { AwsEnvironment } from './aws-environment';
 import { skipKmsKeyPolicyChecks } from '../../policy/checkov';
+
+/**
+ * A key policy document named `id` in `scope`: the account administers the key (its root
+ * principal may do anything with it, so IAM policies decide who uses it), plus `useStatements`
+ * for services that use the key as themselves. Every key of the stack starts from this, so the
+ * administration statement and its Checkov skips are written once. Returns the policy's JSON.
+ */
+export function keyPolicy(
+  scope: Construct,
+  id: string,
+  env: AwsEnvironment,
+  useStatements: DataAwsIamPolicyDocumentStatement[] = [],
+): string {
+  const policy = new DataAwsIamPolicyDocument(scope, id, {
+    statement: [
+      {
+        sid: 'AccountAdministration',
+        principals: [{ type: 'AWS', identifiers: [env.rootPrincipal] }],
+        actions: ['kms:*'],
+        resources: ['*'],
+      },
+      ...useStatements,
+    ],
+  });
+  skipKmsKeyPolicyChecks(policy);
+  return policy.json;
+}
 
 /**
  * The key policy of a customer-managed key that services use on a principal's behalf (RDS storage,
@@ -13,23 +43,12 @@ import { skipKmsKeyPolicyChecks } from '../../policy/checkov';
  *
  * No service principal appears: RDS, Secrets Manager and ElastiCache use the key with the calling
  * principal's permissions (`kms:ViaService`), so there is no service to guard with
- * `aws:SourceAccount`. A key a service uses as itself (CloudWatch Logs, CloudWatch alarms) builds
- * its own policy with the condition AWS documents for that principal (`../logging/logging.ts`,
+ * `aws:SourceAccount`. A key a service uses as itself (CloudWatch Logs, CloudWatch alarms) adds
+ * its own statement with the condition AWS documents for that principal (`../logging/logging.ts`,
  * `../observability/alarm-topic.ts`).
  */
 export function accountAdministeredKeyPolicy(scope: Construct, env: AwsEnvironment): string {
-  const policy = new DataAwsIamPolicyDocument(scope, 'key-policy', {
-    statement: [
-      {
-        sid: 'AccountAdministration',
-        principals: [{ type: 'AWS', identifiers: [env.rootPrincipal] }],
-        actions: ['kms:*'],
-        resources: ['*'],
-      },
-    ],
-  });
-  skipKmsKeyPolicyChecks(policy);
-  return policy.json;
+  return keyPolicy(scope, 'key-policy', env);
 }
 
 /** Options of {@link customerManagedKey}. */

@@ -1,5 +1,0 @@
-// Registers cdktf's Jest matchers (toHaveResource, toHaveResourceWithProperties, ...) once for
-// every test file.
-import { Testing } from 'cdktf';
-
-Testing.setupJest();
