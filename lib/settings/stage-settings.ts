@@ -359,6 +359,20 @@ const upstreamSettings = z.strictObject({
   ...fargateSize,
   /** @default 2 */
   desiredCount: z.number().int().min(1).default(2),
+  /**
+   * Issue 13: the longest response stream, in seconds, the stage promises survives a deploy. It
+   * sizes the ALB deregistration delay of Kong's tasks (equal to it) and the placeholder's ECS
+   * stop timeout (Cloud Map TTL + margin + this + 5 s, at most Fargate's 120 s). README "Deploys and
+   * long streams" says what happens to a longer stream.
+   * @default 300
+   */
+  longestStreamSeconds: z.number().int().min(1).max(3600).default(300),
+  /**
+   * Let requests choose their own delays (`X-Placeholder-Latency-Ms`), how tests provoke Kong's
+   * timeouts; on, any consumer can hold a connection for up to 300 s.
+   * @default false
+   */
+  allowDelayOverride: z.boolean().default(false),
 });
 
 const rateLimitingSettings = z

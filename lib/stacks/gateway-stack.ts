@@ -23,7 +23,7 @@ import { consumerSecretName, Naming } from '../contracts/naming';
 import { Network } from '../constructs/network/network';
 import { Observability } from '../constructs/observability/observability';
 import { RateLimitStore } from '../constructs/rate-limit-store/rate-limit-store';
-import { UpstreamService } from '../constructs/upstream/upstream-service';
+import { UpstreamService, upstreamStopTimeoutSeconds } from '../constructs/upstream/upstream-service';
 import { VpcEndpoints } from '../constructs/network/vpc-endpoints';
 
 /** Props of {@link GatewayStack}. */
@@ -162,6 +162,9 @@ export class GatewayStack extends TerraformStack {
       desiredCount: up.desiredCount,
       // CONTRACTS: Kong's body limit >= what the placeholder accepts.
       maxBodyBytes: settings.kong.maxRequestBodyMiB * 1024 * 1024,
+      // One setting sizes both drains: this stop timeout and Kong's deregistration delay below.
+      stopTimeoutSeconds: upstreamStopTimeoutSeconds(up.longestStreamSeconds),
+      allowDelayOverride: up.allowDelayOverride,
       forceDeleteRepository: !production,
     });
 
@@ -181,8 +184,8 @@ export class GatewayStack extends TerraformStack {
       ...(lb.domain ? { domain: lb.domain } : {}),
       allowedCidrs: lb.allowedCidrs,
       idleTimeoutSeconds: lb.idleTimeoutSeconds,
-      // In-flight LLM responses may run as long as the upstream read timeout.
-      deregistrationDelaySeconds: Math.min(3600, settings.kong.upstreamReadTimeoutSeconds),
+      // A deregistered Kong task keeps serving its streams this long before ECS stops it.
+      deregistrationDelaySeconds: up.longestStreamSeconds,
       deletionProtection: lb.deletionProtection,
       accessLogs: lb.accessLogs,
       accessLogRetentionDays: settings.logRetentionDays,
