@@ -261,38 +261,28 @@ const consumer = z
 /** PostgreSQL majors Kong 3.9 supports (Kong docs: 12-16) that RDS still offers standard support for. */
 export const POSTGRES_MAJOR_VERSIONS = ['14', '15', '16'] as const;
 
-const databaseTlsSettings = z
-  .strictObject({
-    /**
-     * Kong verifies the database's certificate (`KONG_PG_SSL_VERIFY=on`) against `caBundleFile`.
-     * Off still encrypts (`KONG_PG_SSL=on`, `KONG_PG_SSL_REQUIRED=on`; RDS enforces TLS) but does not
-     * authenticate the server. Synth warns when a production stage leaves it off.
-     * @default true
-     */
-    verify: z.boolean().default(true),
-    /**
-     * The RDS CA bundle of the stage's region (PEM, certificates only), relative to the repository
-     * root, e.g. "infra/kong/certs/eu-west-1-bundle.pem". Read at synth time and handed to Kong as
-     * base64 (`KONG_LUA_SSL_TRUSTED_CERTIFICATE=system,<base64>`). Required when `verify` is true.
-     */
-    caBundleFile: z
-      .string()
-      .regex(/^[A-Za-z0-9._\-/]+\.pem$/, 'must be a relative path to a .pem file')
-      .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), {
-        message: 'must be relative to the repository root and stay inside it',
-      })
-      .optional(),
-  })
-  .superRefine((tls, ctx) => {
-    if (tls.verify && tls.caBundleFile === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['caBundleFile'],
-        message:
-          'must name the RDS CA bundle when verify is true (download it as the README section "Database" says), or set verify to false',
-      });
-    }
-  });
+const databaseTlsSettings = z.strictObject({
+  /**
+   * Kong verifies the database's certificate (`KONG_PG_SSL_VERIFY=on`) against `caBundleFile`.
+   * Off still encrypts (`KONG_PG_SSL=on`, `KONG_PG_SSL_REQUIRED=on`, TLS 1.2 or later; RDS enforces
+   * TLS) but does not authenticate the server. The production profile requires it.
+   * @default true
+   */
+  verify: z.boolean().default(true),
+  /**
+   * The RDS CA bundle (PEM, certificates only), relative to the repository root. Read at synth time
+   * and handed to Kong as base64 (`KONG_LUA_SSL_TRUSTED_CERTIFICATE=system,<base64>`).
+   * @default the root committed for the stage's region, `infra/kong/certs/<region>-rds-ca-rsa2048-g1.pem`
+   *   (eu-west-1 is committed); another region names the bundle it downloaded (README, "Database")
+   */
+  caBundleFile: z
+    .string()
+    .regex(/^[A-Za-z0-9._\-/]+\.pem$/, 'must be a relative path to a .pem file')
+    .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), {
+      message: 'must be relative to the repository root and stay inside it',
+    })
+    .optional(),
+});
 
 const databaseSettings = z.strictObject({
   /**
@@ -329,7 +319,7 @@ const databaseSettings = z.strictObject({
    * @default 1
    */
   passwordVersion: z.number().int().min(1).default(1),
-  /** How Kong authenticates the database server. @default verify on, which needs `caBundleFile` */
+  /** How Kong authenticates the database server. @default verify on, against the region's committed root */
   tls: databaseTlsSettings.prefault({}),
 });
 
@@ -441,6 +431,20 @@ const upstreamSettings = z.strictObject({
         `${issue.input} is above ${ECS_MAX_TASKS_PER_SERVICE}, the most tasks an ECS service runs`,
     })
     .default(2),
+  /**
+   * Issue 13: the longest response stream, in seconds, the stage promises survives a deploy. It
+   * sizes the ALB deregistration delay of Kong's tasks (equal to it) and the placeholder's ECS
+   * stop timeout (Cloud Map TTL + margin + this + 5 s, at most Fargate's 120 s). README "Deploys and
+   * long streams" says what happens to a longer stream.
+   * @default 300
+   */
+  longestStreamSeconds: z.number().int().min(1).max(3600).default(300),
+  /**
+   * Let requests choose their own delays (`X-Placeholder-Latency-Ms`), how tests provoke Kong's
+   * timeouts; on, any consumer can hold a connection for up to 300 s.
+   * @default false
+   */
+  allowDelayOverride: z.boolean().default(false),
 });
 
 const rateLimitingSettings = z
@@ -781,6 +785,13 @@ function checkProductionRules(s: StageSettings, ctx: z.RefinementCtx): void {
   require(s.database.deletionProtection, ['database', 'deletionProtection'], 'must be true');
   require(s.database.finalSnapshot, ['database', 'finalSnapshot'], 'must be true');
   require(s.database.performanceInsights, ['database', 'performanceInsights'], 'must be true');
+  // Issue 13: without verification, whoever answers for the RDS name in the VPC gets Kong's
+  // configuration and every credential.
+  require(s.database.tls.verify, [
+    'database',
+    'tls',
+    'verify',
+  ], "must be true: Kong must authenticate the database server (the region's RDS root is committed)");
   require(s.kong.minCount >= 2, ['kong', 'minCount'], 'must be at least 2 so a task or an AZ can fail');
   require(s.rateLimiting.policy === 'redis', [
     'rateLimiting',

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { Annotations, TerraformOutput, TerraformStack } from 'cdktf';
+import { TerraformOutput, TerraformStack } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { RandomProvider } from '@cdktf/provider-random/lib/provider';
 import { AwsEnvironment } from '../constructs/shared/aws-environment';
@@ -9,7 +9,7 @@ import { SMOKE_CONSUMER } from '../contracts/consumers';
 import { ConsumerKeys } from '../constructs/consumer-keys/consumer-keys';
 import { EdgeProtection } from '../constructs/edge-protection/edge-protection';
 import { KongDatabase } from '../constructs/database/database';
-import { caBundleOf, REPOSITORY_ROOT } from '../settings/ca-bundle';
+import { REPOSITORY_ROOT, stageCaBundle } from '../settings/ca-bundle';
 import { configureBackend } from './backend';
 import { stageTags } from './tags';
 import { renderKongConfig } from '../kong-config/render';
@@ -23,7 +23,7 @@ import { consumerSecretName, Naming } from '../contracts/naming';
 import { Network } from '../constructs/network/network';
 import { Observability } from '../constructs/observability/observability';
 import { RateLimitStore } from '../constructs/rate-limit-store/rate-limit-store';
-import { UpstreamService } from '../constructs/upstream/upstream-service';
+import { UpstreamService, upstreamStopTimeoutSeconds } from '../constructs/upstream/upstream-service';
 import { VpcEndpoints } from '../constructs/network/vpc-endpoints';
 
 /** Props of {@link GatewayStack}. */
@@ -116,6 +116,8 @@ export class GatewayStack extends TerraformStack {
     };
 
     const db = settings.database;
+    // The committed root of the region unless the settings name a file (production verifies).
+    const caBundlePem = stageCaBundle(stage, props.repositoryRoot ?? REPOSITORY_ROOT);
     this.database = new KongDatabase(this, 'database', {
       ...handles,
       engineMajorVersion: db.engineMajorVersion,
@@ -131,16 +133,8 @@ export class GatewayStack extends TerraformStack {
       secretRecoveryWindowDays: settings.consumerSecrets.recoveryWindowDays,
       keyDeletionWindowDays,
       verifyTls: db.tls.verify,
-      ...(db.tls.verify && db.tls.caBundleFile
-        ? { caBundlePem: caBundleOf(stage, props.repositoryRoot ?? REPOSITORY_ROOT, db.tls.caBundleFile) }
-        : {}),
+      ...(caBundlePem !== undefined ? { caBundlePem } : {}),
     });
-    if (production && !db.tls.verify) {
-      Annotations.of(this.database).addWarning(
-        `${stage.file}: database.tls.verify is false: Kong encrypts its database connection but does not authenticate the server. ` +
-          'Add the regional RDS CA bundle and set verify to true before deploying (README, section "Database").',
-      );
-    }
 
     this.consumerKeys = new ConsumerKeys(this, 'consumer-keys', {
       naming: this.naming,
@@ -170,6 +164,9 @@ export class GatewayStack extends TerraformStack {
       desiredCount: up.desiredCount,
       // CONTRACTS: Kong's body limit >= what the placeholder accepts.
       maxBodyBytes: settings.kong.maxRequestBodyMiB * 1024 * 1024,
+      // One setting sizes both drains: this stop timeout and Kong's deregistration delay below.
+      stopTimeoutSeconds: upstreamStopTimeoutSeconds(up.longestStreamSeconds),
+      allowDelayOverride: up.allowDelayOverride,
       forceDeleteRepository: !production,
     });
 
@@ -189,8 +186,8 @@ export class GatewayStack extends TerraformStack {
       ...(lb.domain ? { domain: lb.domain } : {}),
       allowedCidrs: lb.allowedCidrs,
       idleTimeoutSeconds: lb.idleTimeoutSeconds,
-      // In-flight LLM responses may run as long as the upstream read timeout.
-      deregistrationDelaySeconds: Math.min(3600, settings.kong.upstreamReadTimeoutSeconds),
+      // A deregistered Kong task keeps serving its streams this long before ECS stops it.
+      deregistrationDelaySeconds: up.longestStreamSeconds,
       deletionProtection: lb.deletionProtection,
       accessLogs: lb.accessLogs,
       accessLogRetentionDays: settings.logRetentionDays,

@@ -21,6 +21,11 @@ import {
 const FIXTURES = path.join(__dirname, '..', '..', 'fixtures');
 const TEST_CA = fs.readFileSync(path.join(FIXTURES, 'test-ca-bundle.pem'), 'utf8');
 const TEST_LEAF = fs.readFileSync(path.join(FIXTURES, 'test-leaf-certificate.pem'), 'utf8');
+/** The committed eu-west-1 root (its provenance: __tests__/infra/rds-ca-certificates.test.ts). */
+const EU_WEST_1_ROOT = fs.readFileSync(
+  path.join(__dirname, '..', '..', '..', 'infra', 'kong', 'certs', 'eu-west-1-rds-ca-rsa2048-g1.pem'),
+  'utf8',
+);
 
 const STAGE_EXPECTATIONS = {
   dev: {
@@ -33,6 +38,7 @@ const STAGE_EXPECTATIONS = {
     recoveryWindow: 0,
     logRetention: 14,
     isolatedSubnets: 2,
+    verifyTls: false, // config/dev.json opts out
   },
   prod: {
     instanceClass: 'db.m7g.large',
@@ -44,6 +50,7 @@ const STAGE_EXPECTATIONS = {
     recoveryWindow: 30,
     logRetention: 365, // config/prod.json: a year, the scan's CKV_AWS_338 minimum
     isolatedSubnets: 3,
+    verifyTls: true, // the production profile requires it; the eu-west-1 root is committed
   },
 } as const;
 
@@ -86,6 +93,8 @@ describe.each(Object.entries(STAGE_EXPECTATIONS))('KongDatabase in stage %s', (s
     const params = Object.fromEntries(group.parameter.map((p: Json) => [p.name, p.value]));
     expect(params).toEqual(DATABASE_PARAMETERS);
     expect(params['rds.force_ssl']).toBe('1');
+    // The server refuses TLS 1.0/1.1 whatever a client asks for.
+    expect(params.ssl_min_protocol_version).toBe('TLSv1.2');
     expect(params.log_statement).toBe('ddl');
     expect(params.log_min_duration_statement).toBe('-1');
     expect(params.log_min_error_statement).toBe('panic');
@@ -214,38 +223,65 @@ describe.each(Object.entries(STAGE_EXPECTATIONS))('KongDatabase in stage %s', (s
     ]);
   });
 
-  it('tells Kong to require TLS; without a CA bundle it does not verify the server', () => {
-    const env = Object.fromEntries(
-      Object.entries(stack.database.kongEnvironment()).map(([k, v]) => [k, resolve(v)]),
-    );
-    expect(env).toEqual({
-      KONG_DATABASE: 'postgres',
-      KONG_PG_HOST: refTo(synth, 'aws_db_instance', 'address'),
-      KONG_PG_PORT: '5432',
-      KONG_PG_DATABASE: 'kong',
-      KONG_PG_USER: 'kong',
-      KONG_PG_SSL: 'on',
-      KONG_PG_SSL_REQUIRED: 'on',
-      KONG_PG_SSL_VERIFY: 'off',
-    });
-    expect(Object.keys(env).some((k) => /PASSWORD/.test(k))).toBe(false);
-  });
-
   it(
-    stageName === 'prod'
-      ? 'warns at synth that the production database is not verified'
-      : 'does not warn about TLS in a development stage',
+    expected.verifyTls
+      ? "tells Kong to require TLS 1.2+ and verify the server against the region's committed RDS root"
+      : 'tells Kong to require TLS 1.2+; without verification it sends no CA list',
     () => {
-      const warnings = stack.database.node.metadata
-        .filter((m) => m.type === '@cdktf/warn')
-        .map((m) => String(m.data));
-      if (stageName === 'prod') {
-        expect(warnings).toEqual([expect.stringMatching(/database\.tls\.verify is false/)]);
-      } else {
-        expect(warnings).toEqual([]);
-      }
+      const env = Object.fromEntries(
+        Object.entries(stack.database.kongEnvironment()).map(([k, v]) => [k, resolve(v)]),
+      );
+      const verified = {
+        KONG_PG_SSL_VERIFY: 'on',
+        KONG_LUA_SSL_TRUSTED_CERTIFICATE: `system,${Buffer.from(EU_WEST_1_ROOT, 'utf8').toString('base64')}`,
+        KONG_LUA_SSL_VERIFY_DEPTH: '2',
+      };
+      expect(env).toEqual({
+        KONG_DATABASE: 'postgres',
+        KONG_PG_HOST: refTo(synth, 'aws_db_instance', 'address'),
+        KONG_PG_PORT: '5432',
+        KONG_PG_DATABASE: 'kong',
+        KONG_PG_USER: 'kong',
+        KONG_PG_SSL: 'on',
+        KONG_PG_SSL_REQUIRED: 'on',
+        KONG_PG_SSL_VERSION: 'tlsv1_2',
+        ...(expected.verifyTls ? verified : { KONG_PG_SSL_VERIFY: 'off' }),
+      });
+      expect(Object.keys(env).some((k) => /PASSWORD/.test(k))).toBe(false);
     },
   );
+
+  it('emits no synth warning about TLS', () => {
+    expect(stack.database.node.metadata.filter((m) => m.type === '@cdktf/warn')).toEqual([]);
+  });
+});
+
+describe('Production and database TLS', () => {
+  it('refuses a production stage that does not verify the database certificate', () => {
+    expect(() => testStage('prod', (raw) => (raw.database.tls = { verify: false }))).toThrow(
+      /config\/prod\.json: database\.tls\.verify: must be true: Kong must authenticate the database server .*\(required by profile "production"\)/,
+    );
+  });
+
+  it("verifies by default, against the stage region's committed root, with no file named", () => {
+    const { stack } = synthGateway('dev', (raw) => (raw.database.tls = {}));
+    const env = stack.database.kongEnvironment();
+    expect(env.KONG_PG_SSL_VERIFY).toBe('on');
+    expect(Buffer.from(env.KONG_LUA_SSL_TRUSTED_CERTIFICATE!.split(',')[1]!, 'base64').toString('utf8')).toBe(
+      EU_WEST_1_ROOT,
+    );
+  });
+
+  it('points a region without a committed root at the download, naming the file and field', () => {
+    expect(() =>
+      synthGateway('dev', (raw) => {
+        raw.region = 'us-east-1';
+        raw.database.tls = { verify: true };
+      }),
+    ).toThrow(
+      /config\/dev\.json: database\.tls\.caBundleFile: no rds-ca-rsa2048-g1 root is committed for region us-east-1 \(infra\/kong\/certs\/us-east-1-rds-ca-rsa2048-g1\.pem\)\. Download the region's bundle \(https:\/\/truststore\.pki\.rds\.amazonaws\.com\/us-east-1\/us-east-1-bundle\.pem\)/,
+    );
+  });
 });
 
 describe('KongDatabase with the CA bundle supplied', () => {
@@ -262,10 +298,6 @@ describe('KongDatabase with the CA bundle supplied', () => {
     expect(first).toBe('system');
     expect(rest).toEqual([]);
     expect(Buffer.from(bundle!, 'base64').toString('utf8')).toBe(TEST_CA.trim() + '\n');
-  });
-
-  it('no longer warns', () => {
-    expect(stack.database.node.metadata.filter((m) => m.type === '@cdktf/warn')).toEqual([]);
   });
 
   it('pins the RDS CA the bundle must contain', () => {
@@ -294,12 +326,6 @@ describe('KongDatabase TLS inputs are checked', () => {
       ),
     ).toThrow(
       /config\/dev\.json: database\.tls\.caBundleFile: test-leaf-certificate\.pem: certificate 1 \(CN=db\.example\.internal\) is not a CA certificate/,
-    );
-  });
-
-  it('rejects verify without a bundle in the stage settings', () => {
-    expect(() => testStage('dev', (raw) => (raw.database.tls = { verify: true }))).toThrow(
-      /database\.tls\.caBundleFile: must name the RDS CA bundle when verify is true/,
     );
   });
 

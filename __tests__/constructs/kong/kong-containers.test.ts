@@ -15,6 +15,7 @@ import {
   MIGRATIONS_SCRIPT,
   VOLUME_INIT_SCRIPT,
   configSyncScript,
+  databaseEnvironmentProblems,
   kongEnvironment,
 } from '../../../lib/constructs/kong/kong-containers';
 import {
@@ -251,5 +252,29 @@ describe("Kong's trusted addresses", () => {
   it('refuses none and refuses the whole internet', () => {
     expect(() => kongEnvironment({ ...base, trustedCidrs: [] })).toThrow(/trustedCidrs/);
     expect(() => kongEnvironment({ ...base, trustedCidrs: ['0.0.0.0/0'] })).toThrow(/any client/);
+  });
+});
+
+describe('the database TLS settings handed to Kong (issue 13)', () => {
+  const base = {
+    KONG_DATABASE: 'postgres',
+    KONG_PG_HOST: 'db.internal',
+    KONG_PG_PORT: '5432',
+    KONG_PG_DATABASE: 'kong',
+    KONG_PG_USER: 'kong',
+    KONG_PG_SSL: 'on',
+  };
+
+  it("accepts TLS 1.2 or 1.3 as the floor, and Kong's default (tlsv1_2) when absent", () => {
+    expect(databaseEnvironmentProblems(base)).toEqual([]);
+    for (const v of ['tlsv1_2', 'tlsv1_3']) {
+      expect(databaseEnvironmentProblems({ ...base, KONG_PG_SSL_VERSION: v })).toEqual([]);
+    }
+  });
+
+  it.each(['tlsv1_1', 'any'])('refuses KONG_PG_SSL_VERSION=%s, which lets a downgrade through', (v) => {
+    expect(databaseEnvironmentProblems({ ...base, KONG_PG_SSL_VERSION: v })).toEqual([
+      `KONG_PG_SSL_VERSION must be "tlsv1_2" or "tlsv1_3", got "${v}"`,
+    ]);
   });
 });

@@ -225,8 +225,9 @@ describe.each(STAGE_NAMES)('LoadBalancer in stage %s', (stageName) => {
     expect(synth.resources('aws_lb_listener').some((l) => l.values.protocol === 'HTTPS')).toBe(
       lbSettings.domain !== undefined,
     );
+    // Kong's tasks drain for the longest stream the stage promises (upstream.longestStreamSeconds).
     expect(synth.resource('aws_lb_target_group').deregistration_delay).toBe(
-      String(stage.settings.kong.upstreamReadTimeoutSeconds),
+      String(stage.settings.upstream.longestStreamSeconds),
     );
   });
 
@@ -242,5 +243,13 @@ describe.each(STAGE_NAMES)('LoadBalancer in stage %s', (stageName) => {
       `--secret-id kong-gateway/${stageName}/consumers/smoke`,
     );
     for (const o of Object.values(outputs)) expect((o as Json).sensitive).toBeUndefined();
+  });
+});
+
+describe('LoadBalancer deregistration delay', () => {
+  it.each([-1, 3601, 1.5])('refuses %p seconds (the ALB allows whole seconds 0..3600)', (seconds) => {
+    expect(() => synthLoadBalancer({ deregistrationDelaySeconds: seconds })).toThrow(
+      new RegExp(`deregistrationDelaySeconds ${seconds} is invalid: expected a whole number 0\\.\\.3600`),
+    );
   });
 });

@@ -1,7 +1,11 @@
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { ComputePlatform } from '../../../lib/constructs/compute-platform/compute-platform';
 import {
+  FARGATE_MAX_STOP_TIMEOUT_SECONDS,
+  UPSTREAM_DNS_TTL_SECONDS,
+  UPSTREAM_SHUTDOWN_ACCEPT_SECONDS,
   UpstreamService,
+  upstreamStopTimeoutSeconds,
   type UpstreamServiceProps,
 } from '../../../lib/constructs/upstream/upstream-service';
 import {
@@ -131,6 +135,17 @@ describe('UpstreamService', () => {
       expect(Number(env.PLACEHOLDER_SHUTDOWN_TIMEOUT_MS)).toBeLessThan(c.stopTimeout * 1000);
     });
 
+    it('keeps serving after SIGTERM until the Cloud Map TTL plus a margin has passed', () => {
+      const env = Object.fromEntries(c.environment.map((e: Json) => [e.name, e.value]));
+      const ttl = synth.resource('aws_service_discovery_service').dns_config.dns_records[0].ttl;
+      expect(ttl).toBe(UPSTREAM_DNS_TTL_SECONDS);
+      expect(Number(env.PLACEHOLDER_SHUTDOWN_ACCEPT_MS)).toBe((ttl + 5) * 1000);
+      // the drain limit outlasts the accept window
+      expect(Number(env.PLACEHOLDER_SHUTDOWN_TIMEOUT_MS)).toBeGreaterThan(
+        Number(env.PLACEHOLDER_SHUTDOWN_ACCEPT_MS),
+      );
+    });
+
     it('listens on 8080 and passes only non-secret settings, the body limit at 8 MiB', () => {
       expect(c.portMappings).toEqual([{ name: 'http', containerPort: 8080, protocol: 'tcp' }]);
       expect(c.secrets).toBeUndefined();
@@ -139,7 +154,9 @@ describe('UpstreamService', () => {
         { name: 'PORT', value: '8080' },
         { name: 'PLACEHOLDER_MAX_BODY_BYTES', value: String(8 * 1024 * 1024) },
         { name: 'PLACEHOLDER_SHUTDOWN_TIMEOUT_MS', value: '25000' },
-        { name: 'PLACEHOLDER_ALLOW_DELAY_OVERRIDE', value: 'true' },
+        { name: 'PLACEHOLDER_SHUTDOWN_ACCEPT_MS', value: '15000' },
+        // Off unless the stage asks: with it, any consumer could hold a connection for minutes.
+        { name: 'PLACEHOLDER_ALLOW_DELAY_OVERRIDE', value: 'false' },
       ]);
     });
 
@@ -287,7 +304,7 @@ describe('UpstreamService options', () => {
     const { synth } = synthUpstream({
       maxBodyBytes: 4 * 1024 * 1024,
       stopTimeoutSeconds: 120,
-      allowDelayOverride: false,
+      allowDelayOverride: true,
       desiredCount: 3,
       keepImages: 5,
       forceDeleteRepository: true,
@@ -297,7 +314,7 @@ describe('UpstreamService options', () => {
     expect(env).toMatchObject({
       PLACEHOLDER_MAX_BODY_BYTES: '4194304',
       PLACEHOLDER_SHUTDOWN_TIMEOUT_MS: '115000',
-      PLACEHOLDER_ALLOW_DELAY_OVERRIDE: 'false',
+      PLACEHOLDER_ALLOW_DELAY_OVERRIDE: 'true',
     });
     expect(c.stopTimeout).toBe(120);
     expect(synth.resource('aws_ecs_service').desired_count).toBe(3);
@@ -311,10 +328,36 @@ describe('UpstreamService options', () => {
     [{ imageTag: 'latest' }, /imageTag "latest" is invalid/],
     [{ imageTag: 'has space' }, /imageTag "has space" is invalid/],
     [{ desiredCount: 0 }, /desiredCount 0 is invalid/],
-    [{ stopTimeoutSeconds: 121 }, /stopTimeoutSeconds 121 is invalid: expected 6\.\.120/],
+    [{ stopTimeoutSeconds: 121 }, /stopTimeoutSeconds 121 is invalid: expected 21\.\.120/],
+    [
+      { stopTimeoutSeconds: 20 },
+      /stopTimeoutSeconds 20 is invalid: expected 21\.\.120 \(the drain outlasts the 15 s accept window/,
+    ],
     [{ maxBodyBytes: 10 }, /maxBodyBytes 10 is invalid/],
     [{ serviceName: 'LLM_gateway' }, /serviceName "LLM_gateway" is invalid/],
   ] as [Overrides, RegExp][])('rejects %j', (overrides, message) => {
     expect(() => synthUpstream(overrides)).toThrow(message);
+  });
+});
+
+describe('upstreamStopTimeoutSeconds (sized from the longest stream a stage promises)', () => {
+  it.each([
+    // longest stream, stop timeout: accept window 15 + stream + 5 s to exit, at most 120
+    [1, 21],
+    [60, 80],
+    [100, 120],
+    [101, 120],
+    [300, 120],
+    [3600, 120],
+  ])('a %i s stream gives a %i s stop timeout', (longest, stop) => {
+    expect(upstreamStopTimeoutSeconds(longest)).toBe(stop);
+    expect(stop).toBeLessThanOrEqual(FARGATE_MAX_STOP_TIMEOUT_SECONDS);
+  });
+
+  it("lets a stream accepted at the end of the window finish when it fits under Fargate's cap", () => {
+    for (const longest of [1, 30, 60, 100]) {
+      const drainLimit = upstreamStopTimeoutSeconds(longest) - 5;
+      expect(drainLimit).toBeGreaterThanOrEqual(UPSTREAM_SHUTDOWN_ACCEPT_SECONDS + longest);
+    }
   });
 });

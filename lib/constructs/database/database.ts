@@ -18,6 +18,7 @@ import type { Logging } from '../logging/logging';
 import type { Naming } from '../../contracts/naming';
 import type { Network } from '../network/network';
 import { validateCaBundle } from '../../util/ca-bundle';
+import { RDS_CA_IDENTIFIER } from '../../contracts/rds-ca';
 
 /** The PostgreSQL port. */
 export const POSTGRES_PORT = 5432;
@@ -27,16 +28,31 @@ export const KONG_DATABASE_USER = 'kong';
 /** The log types exported to CloudWatch; RDS writes `/aws/rds/instance/<id>/<type>`. */
 export const DATABASE_LOG_EXPORTS = ['postgresql', 'upgrade'] as const;
 /** The RDS server certificate authority the instance uses; the CA bundle must contain its root. */
-export const RDS_CA_IDENTIFIER = 'rds-ca-rsa2048-g1';
+export { RDS_CA_IDENTIFIER };
+/**
+ * The TLS floor, on both ends: the server refuses older handshakes (`ssl_min_protocol_version`), and
+ * Kong asks for it (`KONG_PG_SSL_VERSION`), so neither side alone decides.
+ */
+export const DATABASE_TLS_MIN_VERSION = { server: 'TLSv1.2', kong: 'tlsv1_2' } as const;
+/**
+ * `KONG_LUA_SSL_VERIFY_DEPTH` when Kong verifies the server. An RDS chain is three certificates:
+ * the server's (depth 0), the regional `Amazon RDS <region> Subordinate CA RSA2048 G1.A.<n>` the
+ * server sends with it (depth 1), and the committed root (depth 2, the trust anchor). OpenSSL
+ * counts only the intermediates against the limit, so Kong's default of 1 just fits; 2 is the depth
+ * of the root itself, which holds however a TLS library counts and still caps the chain. The value
+ * applies to all of Kong's Lua TLS (Redis too: ElastiCache chains through one intermediate).
+ */
+export const RDS_CHAIN_VERIFY_DEPTH = 2;
 
 /**
- * Server parameters. TLS is enforced. Logging is chosen so that no API key can reach the logs:
+ * Server parameters. TLS is enforced (`rds.force_ssl`), at version 1.2 or later. Logging is chosen so that no API key can reach the logs:
  * open-source key-auth keeps keys in plaintext in Kong's tables, so statement text (slow-query
  * logging, `log_statement = mod|all`, the statement of a failed query) and error DETAIL lines
  * (`Key (key)=(...) already exists`) are off; Performance Insights shows normalized statements.
  */
 export const DATABASE_PARAMETERS: Readonly<Record<string, string>> = {
   'rds.force_ssl': '1',
+  ssl_min_protocol_version: DATABASE_TLS_MIN_VERSION.server,
   log_statement: 'ddl',
   log_min_duration_statement: '-1',
   log_min_error_statement: 'panic',
@@ -335,9 +351,10 @@ export class KongDatabase extends Construct {
 
   /**
    * The non-secret Kong settings for this database (the password comes from
-   * {@link injectedSecrets}). TLS is always required; the certificate is verified when a CA bundle
-   * was supplied, against the system store plus the bundle (`system` first, or Kong would drop the
-   * system store and TLS to other peers would fail).
+   * {@link injectedSecrets}). TLS 1.2 or later is always required; the certificate is verified when
+   * a CA bundle was supplied, against the system store plus the bundle (`system` first, or Kong
+   * would drop the system store and TLS to Redis and other peers would fail), through a chain as
+   * deep as RDS's ({@link RDS_CHAIN_VERIFY_DEPTH}).
    */
   kongEnvironment(): Record<string, string> {
     const env: Record<string, string> = {
@@ -348,10 +365,13 @@ export class KongDatabase extends Construct {
       KONG_PG_USER: this.username,
       KONG_PG_SSL: 'on',
       KONG_PG_SSL_REQUIRED: 'on',
+      // Kong's default too, but explicit: the floor the server also enforces.
+      KONG_PG_SSL_VERSION: DATABASE_TLS_MIN_VERSION.kong,
       KONG_PG_SSL_VERIFY: this.verifyTls ? 'on' : 'off',
     };
     if (this.verifyTls && this.caBundlePem !== undefined) {
       env.KONG_LUA_SSL_TRUSTED_CERTIFICATE = `system,${Buffer.from(this.caBundlePem, 'utf8').toString('base64')}`;
+      env.KONG_LUA_SSL_VERIFY_DEPTH = String(RDS_CHAIN_VERIFY_DEPTH);
     }
     return env;
   }

@@ -122,8 +122,9 @@ export interface KongEnvironmentOptions {
 }
 
 /**
- * Checks the database settings handed to Kong: Postgres mode, TLS on, no password, a trusted CA
- * list when the certificate is verified, nothing but Kong settings. Returns the problems found.
+ * Checks the database settings handed to Kong: Postgres mode, TLS on at 1.2 or later, no password,
+ * a trusted CA list when the certificate is verified, nothing but Kong settings. Returns the
+ * problems found.
  */
 export function databaseEnvironmentProblems(env: Readonly<Record<string, string>>): string[] {
   const problems: string[] = [];
@@ -134,6 +135,9 @@ export function databaseEnvironmentProblems(env: Readonly<Record<string, string>
     problems.push(`KONG_DATABASE must be "postgres", got "${env.KONG_DATABASE}"`);
   if (env.KONG_PG_SSL !== 'on')
     problems.push('KONG_PG_SSL must be "on": the database connection is always encrypted');
+  // Absent is Kong's default (tlsv1_2); `tlsv1_1` or `any` would let a downgrade through.
+  if (env.KONG_PG_SSL_VERSION !== undefined && !['tlsv1_2', 'tlsv1_3'].includes(env.KONG_PG_SSL_VERSION))
+    problems.push(`KONG_PG_SSL_VERSION must be "tlsv1_2" or "tlsv1_3", got "${env.KONG_PG_SSL_VERSION}"`);
   if (env.KONG_PG_SSL_VERIFY === 'on' && !/^system,./.test(env.KONG_LUA_SSL_TRUSTED_CERTIFICATE ?? '')) {
     problems.push(
       'KONG_PG_SSL_VERIFY=on needs KONG_LUA_SSL_TRUSTED_CERTIFICATE="system,<RDS CA bundle>" (system first, or TLS to other peers fails)',

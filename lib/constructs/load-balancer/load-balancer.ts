@@ -60,7 +60,8 @@ export interface LoadBalancerProps {
    */
   readonly idleTimeoutSeconds?: number;
   /**
-   * Seconds a deregistered target keeps serving its in-flight requests (streaming responses).
+   * Seconds a deregistered Kong task keeps serving its in-flight requests (streaming responses)
+   * before ECS stops it: the longest stream that survives a Kong deploy or scale-in (0..3600).
    * @default 300
    */
   readonly deregistrationDelaySeconds?: number;
@@ -126,6 +127,12 @@ export class LoadBalancer extends Construct {
     const deletionProtection = props.deletionProtection ?? true;
     const targetPort = props.targetPort ?? 8000;
     const healthCheck = props.healthCheck ?? { port: 8100, path: '/status' };
+    const deregistrationDelay = props.deregistrationDelaySeconds ?? 300;
+    if (!Number.isInteger(deregistrationDelay) || deregistrationDelay < 0 || deregistrationDelay > 3600) {
+      throw new Error(
+        `LoadBalancer: deregistrationDelaySeconds ${deregistrationDelay} is invalid: expected a whole number 0..3600 (the ALB's limit)`,
+      );
+    }
 
     this.securityGroup = new SecurityGroup(this, 'sg', {
       name: naming.name('alb'),
@@ -191,7 +198,8 @@ export class LoadBalancer extends Construct {
       protocol: 'HTTP',
       protocolVersion: 'HTTP1',
       vpcId: network.vpc.id,
-      deregistrationDelay: String(props.deregistrationDelaySeconds ?? 300),
+      // In-flight streams finish here before ECS sends Kong SIGTERM.
+      deregistrationDelay: String(deregistrationDelay),
       // Long LLM calls make requests uneven: send new ones to the least busy task.
       loadBalancingAlgorithmType: 'least_outstanding_requests',
       healthCheck: {

@@ -50,15 +50,17 @@ export interface UpstreamServiceProps {
    */
   readonly maxBodyBytes?: number;
   /**
-   * Seconds ECS waits after SIGTERM before killing the container (Fargate allows at most 120).
-   * The placeholder drains in-flight streams for this long minus 5 seconds.
+   * Seconds ECS waits after SIGTERM before killing the container (Fargate allows at most 120;
+   * at least {@link UPSTREAM_SHUTDOWN_ACCEPT_SECONDS} + 6). The placeholder serves new requests for
+   * {@link UPSTREAM_SHUTDOWN_ACCEPT_SECONDS}, then drains in-flight streams until this minus 5
+   * seconds. Size it from the longest stream with {@link upstreamStopTimeoutSeconds}.
    * @default 30
    */
   readonly stopTimeoutSeconds?: number;
   /**
    * Let requests set their own delays (`X-Placeholder-Latency-Ms`), which is how tests provoke
-   * Kong's upstream timeouts. Requests reach the placeholder only through Kong's key-auth.
-   * @default true
+   * Kong's upstream timeouts, and how any consumer could hold a connection open for minutes.
+   * @default false
    */
   readonly allowDelayOverride?: boolean;
   /**
@@ -83,6 +85,29 @@ export interface UpstreamServiceProps {
 export const UPSTREAM_PORT = 8080;
 /** The container's name in the task definition. */
 export const UPSTREAM_CONTAINER = 'llm-gateway-placeholder';
+/** TTL of the Cloud Map A records: how long a client may keep a stopped task's address. */
+export const UPSTREAM_DNS_TTL_SECONDS = 10;
+/**
+ * After SIGTERM the placeholder keeps serving new requests this long: the DNS TTL plus a margin
+ * for Route 53 to drop the deregistered record and for resolvers (Kong's refreshes in the
+ * background) to fetch the new answer.
+ */
+export const UPSTREAM_SHUTDOWN_ACCEPT_SECONDS = UPSTREAM_DNS_TTL_SECONDS + 5;
+/** Seconds between the drain limit and the stop timeout: the process logs and exits before SIGKILL. */
+const EXIT_MARGIN_SECONDS = 5;
+/** Fargate's ceiling on a container's stop timeout. */
+export const FARGATE_MAX_STOP_TIMEOUT_SECONDS = 120;
+const MIN_STOP_TIMEOUT_SECONDS = UPSTREAM_SHUTDOWN_ACCEPT_SECONDS + EXIT_MARGIN_SECONDS + 1;
+
+/**
+ * The stop timeout that lets a stream of `longestStreamSeconds` accepted at the last moment of the
+ * accept window still finish: window + stream + exit margin, at most Fargate's 120 s. Longer
+ * streams are cut at the drain limit (stop timeout - 5 s) during a placeholder deploy.
+ */
+export function upstreamStopTimeoutSeconds(longestStreamSeconds: number): number {
+  const wanted = UPSTREAM_SHUTDOWN_ACCEPT_SECONDS + Math.ceil(longestStreamSeconds) + EXIT_MARGIN_SECONDS;
+  return Math.max(MIN_STOP_TIMEOUT_SECONDS, Math.min(FARGATE_MAX_STOP_TIMEOUT_SECONDS, wanted));
+}
 
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const MIB = 1024 * 1024;
@@ -225,7 +250,7 @@ export class UpstreamService extends Construct {
       dnsConfig: {
         namespaceId: platform.namespace.id,
         routingPolicy: 'MULTIVALUE',
-        dnsRecords: [{ type: 'A', ttl: 10 }],
+        dnsRecords: [{ type: 'A', ttl: UPSTREAM_DNS_TTL_SECONDS }],
       },
       // ECS reports task health to Cloud Map: only healthy tasks are answered.
       healthCheckCustomConfig: { failureThreshold: 1 },
@@ -255,8 +280,17 @@ export class UpstreamService extends Construct {
             { name: 'HOST', value: '0.0.0.0' },
             { name: 'PORT', value: String(UPSTREAM_PORT) },
             { name: 'PLACEHOLDER_MAX_BODY_BYTES', value: String(props.maxBodyBytes ?? 8 * MIB) },
-            { name: 'PLACEHOLDER_SHUTDOWN_TIMEOUT_MS', value: String((stopTimeoutSeconds - 5) * 1000) },
-            { name: 'PLACEHOLDER_ALLOW_DELAY_OVERRIDE', value: String(props.allowDelayOverride ?? true) },
+            // The drain (README "Deploys and long streams"): serve new requests while DNS caches
+            // still point here, then finish in-flight streams until the drain limit.
+            {
+              name: 'PLACEHOLDER_SHUTDOWN_TIMEOUT_MS',
+              value: String((stopTimeoutSeconds - EXIT_MARGIN_SECONDS) * 1000),
+            },
+            {
+              name: 'PLACEHOLDER_SHUTDOWN_ACCEPT_MS',
+              value: String(UPSTREAM_SHUTDOWN_ACCEPT_SECONDS * 1000),
+            },
+            { name: 'PLACEHOLDER_ALLOW_DELAY_OVERRIDE', value: String(props.allowDelayOverride ?? false) },
           ],
           healthCheck: {
             command: ['CMD', 'node', 'dist/healthcheck.js'],
@@ -329,8 +363,12 @@ function validate(props: UpstreamServiceProps): void {
   const desired = props.desiredCount ?? 2;
   if (!Number.isInteger(desired) || desired < 1) fail('desiredCount', desired, 'expected an integer >= 1');
   const stop = props.stopTimeoutSeconds ?? 30;
-  if (!Number.isInteger(stop) || stop < 6 || stop > 120) {
-    fail('stopTimeoutSeconds', stop, 'expected 6..120 (Fargate allows at most 120 s)');
+  if (!Number.isInteger(stop) || stop < MIN_STOP_TIMEOUT_SECONDS || stop > FARGATE_MAX_STOP_TIMEOUT_SECONDS) {
+    fail(
+      'stopTimeoutSeconds',
+      stop,
+      `expected ${MIN_STOP_TIMEOUT_SECONDS}..${FARGATE_MAX_STOP_TIMEOUT_SECONDS} (the drain outlasts the ${UPSTREAM_SHUTDOWN_ACCEPT_SECONDS} s accept window; Fargate allows at most 120 s)`,
+    );
   }
   const body = props.maxBodyBytes ?? 8 * MIB;
   if (!Number.isInteger(body) || body < 1024 || body > 1024 * MIB) {

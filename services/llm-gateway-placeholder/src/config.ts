@@ -21,11 +21,21 @@ export interface PlaceholderConfig {
    */
   readonly maxBodyBytes: number;
   /**
-   * How long a SIGTERM waits for in-flight requests (streams included) before closing them, in ms
-   * (`PLACEHOLDER_SHUTDOWN_TIMEOUT_MS`). Keep it below the ECS `stopTimeout` (30 s default, 120 s max).
+   * The drain limit: how long after SIGTERM in-flight requests (streams included) may run before
+   * they are cut off, in ms (`PLACEHOLDER_SHUTDOWN_TIMEOUT_MS`). Keep it below the ECS
+   * `stopTimeout` (120 s at most on Fargate), or ECS kills the process first.
    * @default 25000
    */
   readonly shutdownTimeoutMs: number;
+  /**
+   * How long after SIGTERM the listener stays open and new requests are still served, in ms
+   * (`PLACEHOLDER_SHUTDOWN_ACCEPT_MS`): clients find the placeholder through Cloud Map DNS and keep
+   * the stopping task's address until their cached record expires, so the ECS task sets it to the
+   * record's TTL plus a margin. Meanwhile `/healthz` answers 503 and every answer carries
+   * `Connection: close`. Must be below `shutdownTimeoutMs` (or 0: stop accepting at once).
+   * @default 0
+   */
+  readonly shutdownAcceptMs: number;
   /**
    * Idle keep-alive timeout of client connections, in ms (`PLACEHOLDER_KEEP_ALIVE_TIMEOUT_MS`).
    * Must exceed Kong's `upstream_keepalive_idle_timeout` (60 s), or Kong reuses a connection the
@@ -35,8 +45,10 @@ export interface PlaceholderConfig {
   readonly keepAliveTimeoutMs: number;
   /**
    * Whether a request may set its own delays with `X-Placeholder-Latency-Ms` /
-   * `X-Placeholder-Chunk-Delay-Ms` (`PLACEHOLDER_ALLOW_DELAY_OVERRIDE`, `true`/`false`).
-   * @default true (a test stand-in: this is how timeouts behind Kong are exercised)
+   * `X-Placeholder-Chunk-Delay-Ms` (`PLACEHOLDER_ALLOW_DELAY_OVERRIDE`, `true`/`false`). This is how
+   * tests provoke Kong's timeouts, and how any consumer could hold a connection open for
+   * `maxDelayMs`: on only where a stage asks for it.
+   * @default false
    */
   readonly allowDelayOverride: boolean;
   /** Upper bound of any delay, configured or requested, in ms (`PLACEHOLDER_MAX_DELAY_MS`). @default 300000 */
@@ -65,6 +77,7 @@ export const KNOWN_VARIABLES = [
   'PLACEHOLDER_CHUNK_DELAY_MS',
   'PLACEHOLDER_MAX_BODY_BYTES',
   'PLACEHOLDER_SHUTDOWN_TIMEOUT_MS',
+  'PLACEHOLDER_SHUTDOWN_ACCEPT_MS',
   'PLACEHOLDER_KEEP_ALIVE_TIMEOUT_MS',
   'PLACEHOLDER_ALLOW_DELAY_OVERRIDE',
   'PLACEHOLDER_MAX_DELAY_MS',
@@ -82,8 +95,9 @@ export const DEFAULT_CONFIG: PlaceholderConfig = {
   chunkDelayMs: 0,
   maxBodyBytes: 8 * MIB,
   shutdownTimeoutMs: 25_000,
+  shutdownAcceptMs: 0,
   keepAliveTimeoutMs: 75_000,
-  allowDelayOverride: true,
+  allowDelayOverride: false,
   maxDelayMs: 300_000,
   models: ['placeholder-1'],
 };
@@ -166,13 +180,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlaceholderCon
 
   const d = DEFAULT_CONFIG;
   const maxDelayMs = read('PLACEHOLDER_MAX_DELAY_MS', d.maxDelayMs, integer(0, 3_600_000));
+  const shutdownTimeoutMs = read('PLACEHOLDER_SHUTDOWN_TIMEOUT_MS', d.shutdownTimeoutMs, integer(0, 600_000));
+  const shutdownAcceptMs = read('PLACEHOLDER_SHUTDOWN_ACCEPT_MS', d.shutdownAcceptMs, integer(0, 600_000));
+  if (shutdownAcceptMs > 0 && shutdownAcceptMs >= shutdownTimeoutMs) {
+    throw new ConfigError(
+      'PLACEHOLDER_SHUTDOWN_ACCEPT_MS',
+      `${shutdownAcceptMs} must be below PLACEHOLDER_SHUTDOWN_TIMEOUT_MS (${shutdownTimeoutMs}): requests accepted at the end of the window need time to finish`,
+    );
+  }
   const config: PlaceholderConfig = {
     host: read('HOST', d.host, parseHost),
     port: read('PORT', d.port, integer(0, 65_535)),
     latencyMs: read('PLACEHOLDER_LATENCY_MS', d.latencyMs, integer(0, maxDelayMs)),
     chunkDelayMs: read('PLACEHOLDER_CHUNK_DELAY_MS', d.chunkDelayMs, integer(0, maxDelayMs)),
     maxBodyBytes: read('PLACEHOLDER_MAX_BODY_BYTES', d.maxBodyBytes, integer(1024, 1024 * MIB)),
-    shutdownTimeoutMs: read('PLACEHOLDER_SHUTDOWN_TIMEOUT_MS', d.shutdownTimeoutMs, integer(0, 600_000)),
+    shutdownTimeoutMs,
+    shutdownAcceptMs,
     keepAliveTimeoutMs: read(
       'PLACEHOLDER_KEEP_ALIVE_TIMEOUT_MS',
       d.keepAliveTimeoutMs,

@@ -28,18 +28,26 @@ async function main(): Promise<void> {
     chunk_delay_ms: config.chunkDelayMs,
     max_body_bytes: config.maxBodyBytes,
     shutdown_timeout_ms: config.shutdownTimeoutMs,
+    shutdown_accept_ms: config.shutdownAcceptMs,
     allow_delay_override: config.allowDelayOverride,
   });
   // A parent started with an IPC channel (the benchmark) learns the ephemeral port this way.
   process.send?.({ type: 'listening', port: address.port });
 
   const shutdown = (signal: NodeJS.Signals): void => {
-    logger.log('info', 'shutting down', { signal, in_flight: server.inFlightCount });
+    logger.log('info', 'shutting down', {
+      signal,
+      in_flight: server.inFlightCount,
+      // New requests are still served this long (DNS caches), then in-flight ones until the limit.
+      accept_ms: config.shutdownAcceptMs,
+      drain_limit_ms: config.shutdownTimeoutMs,
+    });
     void server.close().then((result) => {
       logger.log(result.drained ? 'info' : 'warn', 'stopped', {
         drained: result.drained,
         in_flight_at_start: result.inFlightAtStart,
         cut_off: result.cutOff,
+        accepted_during_drain: result.acceptedDuringDrain,
         duration_ms: result.durationMs,
       });
       process.exit(result.drained ? 0 : 1);

@@ -31,6 +31,8 @@ export interface ShutdownResult {
   readonly inFlightAtStart: number;
   /** Requests cut off by the timeout. */
   readonly cutOff: number;
+  /** Requests that arrived after the shutdown began (while the listener stayed open). */
+  readonly acceptedDuringDrain: number;
   /** Time the shutdown took, in ms. */
   readonly durationMs: number;
 }
@@ -59,7 +61,11 @@ export class PlaceholderServer {
   private readonly server: http.Server;
   private readonly inFlight = new Set<http.ServerResponse>();
   private readonly routes: ReadonlyMap<string, Readonly<Record<string, Handler>>>;
+  /** Set by {@link close}: `/healthz` answers 503, answers carry `Connection: close`. */
   private draining = false;
+  /** Set once the listener is closed: idle keep-alive connections are closed as they fall idle. */
+  private stoppedAccepting = false;
+  private acceptedDuringDrain = 0;
   private closing: Promise<ShutdownResult> | undefined;
 
   constructor(
@@ -97,9 +103,13 @@ export class PlaceholderServer {
   }
 
   /**
-   * Graceful shutdown: stop accepting connections, let in-flight requests (streams included) finish,
-   * close keep-alive connections as they fall idle, and cut off whatever is still running after
-   * `shutdownTimeoutMs`. Idempotent: a second call returns the same promise.
+   * Graceful shutdown, in three steps from the call (SIGTERM):
+   * 1. for `shutdownAcceptMs`, keep the listener open and serve new requests (clients still hold
+   *    the address from DNS), while `/healthz` answers 503 and every answer says `Connection: close`;
+   * 2. then stop accepting, close keep-alive connections as they fall idle, and let in-flight
+   *    requests (streams included) finish;
+   * 3. at `shutdownTimeoutMs`, cut off whatever still runs.
+   * Idempotent: a second call returns the same promise.
    */
   close(): Promise<ShutdownResult> {
     if (this.closing !== undefined) return this.closing;
@@ -108,15 +118,31 @@ export class PlaceholderServer {
     const inFlightAtStart = this.inFlight.size;
     this.closing = new Promise((resolve) => {
       let cutOff = 0;
+      let accepting: NodeJS.Timeout | undefined;
+      const stopAccepting = (): void => {
+        if (this.stoppedAccepting) return;
+        this.stoppedAccepting = true;
+        clearTimeout(accepting);
+        this.server.close(() => {
+          clearTimeout(deadline);
+          resolve({
+            drained: cutOff === 0,
+            inFlightAtStart,
+            cutOff,
+            acceptedDuringDrain: this.acceptedDuringDrain,
+            durationMs: Date.now() - started,
+          });
+        });
+        this.server.closeIdleConnections();
+      };
       const deadline = setTimeout(() => {
+        stopAccepting();
         cutOff = this.inFlight.size;
         this.server.closeAllConnections();
       }, this.config.shutdownTimeoutMs);
-      this.server.close(() => {
-        clearTimeout(deadline);
-        resolve({ drained: cutOff === 0, inFlightAtStart, cutOff, durationMs: Date.now() - started });
-      });
-      this.server.closeIdleConnections();
+      if (this.config.shutdownAcceptMs > 0)
+        accepting = setTimeout(stopAccepting, this.config.shutdownAcceptMs);
+      else stopAccepting();
     });
     return this.closing;
   }
@@ -136,6 +162,7 @@ export class PlaceholderServer {
       bytesIn: 0,
     };
     this.inFlight.add(res);
+    if (this.draining) this.acceptedDuringDrain++;
     res.on('close', () => {
       this.inFlight.delete(res);
       const finished = res.writableFinished;
@@ -153,8 +180,8 @@ export class PlaceholderServer {
         bytes_in: ex.bytesIn,
         completed: finished,
       });
-      // While draining, a keep-alive connection that just fell idle is closed at once.
-      if (this.draining) setImmediate(() => this.server.closeIdleConnections());
+      // Once the listener is closed, a keep-alive connection that just fell idle is closed at once.
+      if (this.stoppedAccepting) setImmediate(() => this.server.closeIdleConnections());
     });
 
     Promise.resolve()

@@ -10,6 +10,10 @@ describe('loadConfig', () => {
     expect(config.maxBodyBytes).toBe(8 * 1024 * 1024);
     expect(config.keepAliveTimeoutMs).toBeGreaterThan(60_000);
     expect(config.port).toBe(8080);
+    // Off unless a stage asks: with it, any consumer could hold a connection for maxDelayMs.
+    expect(config.allowDelayOverride).toBe(false);
+    // No DNS to wait for unless the task says so.
+    expect(config.shutdownAcceptMs).toBe(0);
   });
 
   it('treats empty values as unset', () => {
@@ -24,8 +28,9 @@ describe('loadConfig', () => {
       PLACEHOLDER_CHUNK_DELAY_MS: '20',
       PLACEHOLDER_MAX_BODY_BYTES: '1048576',
       PLACEHOLDER_SHUTDOWN_TIMEOUT_MS: '5000',
+      PLACEHOLDER_SHUTDOWN_ACCEPT_MS: '1500',
       PLACEHOLDER_KEEP_ALIVE_TIMEOUT_MS: '90000',
-      PLACEHOLDER_ALLOW_DELAY_OVERRIDE: 'false',
+      PLACEHOLDER_ALLOW_DELAY_OVERRIDE: 'true',
       PLACEHOLDER_MAX_DELAY_MS: '60000',
       PLACEHOLDER_MODELS: 'gpt-4o-mini, internal/llama-3.1:8b',
     });
@@ -36,8 +41,9 @@ describe('loadConfig', () => {
       chunkDelayMs: 20,
       maxBodyBytes: 1048576,
       shutdownTimeoutMs: 5000,
+      shutdownAcceptMs: 1500,
       keepAliveTimeoutMs: 90000,
-      allowDelayOverride: false,
+      allowDelayOverride: true,
       maxDelayMs: 60000,
       models: ['gpt-4o-mini', 'internal/llama-3.1:8b'],
     });
@@ -52,6 +58,7 @@ describe('loadConfig', () => {
     ['PLACEHOLDER_CHUNK_DELAY_MS', '10ms', /got '10ms'/],
     ['PLACEHOLDER_MAX_BODY_BYTES', '100', /between 1024 and/],
     ['PLACEHOLDER_SHUTDOWN_TIMEOUT_MS', '1e4', /got '1e4'/],
+    ['PLACEHOLDER_SHUTDOWN_ACCEPT_MS', '-5', /got '-5'/],
     ['PLACEHOLDER_KEEP_ALIVE_TIMEOUT_MS', '0', /between 1000 and/],
     ['PLACEHOLDER_ALLOW_DELAY_OVERRIDE', 'yes', /'true' or 'false', got 'yes'/],
     ['PLACEHOLDER_MAX_DELAY_MS', '99999999', /between 0 and 3600000/],
@@ -65,6 +72,15 @@ describe('loadConfig', () => {
     expect(read).toThrow(ConfigError);
     expect(read).toThrow(new RegExp(`^${variable}: `));
     expect(read).toThrow(reason);
+  });
+
+  it('rejects an accept window that does not end before the drain limit', () => {
+    expect(() =>
+      loadConfig({ PLACEHOLDER_SHUTDOWN_TIMEOUT_MS: '10000', PLACEHOLDER_SHUTDOWN_ACCEPT_MS: '10000' }),
+    ).toThrow(
+      /^PLACEHOLDER_SHUTDOWN_ACCEPT_MS: 10000 must be below PLACEHOLDER_SHUTDOWN_TIMEOUT_MS \(10000\)/,
+    );
+    expect(loadConfig({ PLACEHOLDER_SHUTDOWN_TIMEOUT_MS: '0' }).shutdownAcceptMs).toBe(0);
   });
 
   it('rejects a configured delay above the delay cap', () => {

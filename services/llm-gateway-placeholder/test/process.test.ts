@@ -63,27 +63,41 @@ async function until<T>(probe: () => T | undefined, timeoutMs = 20_000): Promise
 }
 
 describe('dist/main.js as a process', () => {
-  it('on SIGTERM finishes the in-flight stream, logs the drain and exits 0', async () => {
-    // GIVEN the service on an ephemeral port with slow chunks
-    const child = run('main', { HOST: '127.0.0.1', PORT: '0', PLACEHOLDER_CHUNK_DELAY_MS: '80' });
+  it('on SIGTERM keeps serving through the accept window, finishes the stream, logs the drain and exits 0', async () => {
+    // GIVEN the service on an ephemeral port with slow chunks and a 400 ms accept window
+    const child = run('main', {
+      HOST: '127.0.0.1',
+      PORT: '0',
+      PLACEHOLDER_CHUNK_DELAY_MS: '80',
+      PLACEHOLDER_SHUTDOWN_ACCEPT_MS: '400',
+      PLACEHOLDER_SHUTDOWN_TIMEOUT_MS: '5000',
+    });
     const exit = exited(child);
     const lines = jsonLines(child);
     const port = await until(() => lines.find((l) => l.msg === 'listening')?.port as number | undefined);
     // WHEN SIGTERM arrives after the first chunk
+    let health: Promise<number> | undefined;
     const reply = await chatStream(port, { ...HELLO, stream: true }, {}, (_e, index) => {
       if (index === 0) child.kill('SIGTERM');
+      // AND the container health check runs during the window
+      if (index === 2) health = exited(run('healthcheck', { PORT: String(port) })).then((c) => c ?? -1);
     });
-    // THEN the stream completes, the process reports a clean drain and exits 0
+    // THEN the stream completes, the health check fails (503), the process reports a clean drain
     expect(reply.outcome).toBe('end');
     expect(reply.events[reply.events.length - 1].data).toBe('[DONE]');
+    expect(await health).toBe(1);
     expect(await exit).toBe(0);
     expect(lines.find((l) => l.msg === 'shutting down')).toEqual(
-      expect.objectContaining({ signal: 'SIGTERM', in_flight: 1 }),
+      expect.objectContaining({ signal: 'SIGTERM', in_flight: 1, accept_ms: 400, drain_limit_ms: 5000 }),
     );
     expect(lines.find((l) => l.msg === 'stopped')).toEqual(
-      expect.objectContaining({ drained: true, in_flight_at_start: 1, cut_off: 0 }),
+      expect.objectContaining({ drained: true, in_flight_at_start: 1, cut_off: 0, accepted_during_drain: 1 }),
     );
-    expect(lines.find((l) => l.msg === 'request')).toEqual(
+    // AND the health probe's request was served (503), not refused
+    expect(lines.find((l) => l.msg === 'request' && l.path === '/healthz')).toEqual(
+      expect.objectContaining({ status: 503, completed: true }),
+    );
+    expect(lines.find((l) => l.msg === 'request' && l.path !== '/healthz')).toEqual(
       expect.objectContaining({ path: '/v1/chat/completions', status: 200, stream: true, completed: true }),
     );
   });

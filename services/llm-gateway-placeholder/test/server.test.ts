@@ -20,7 +20,8 @@ interface ErrorObject {
 describe('placeholder over real HTTP (defaults, ephemeral port)', () => {
   let s: Started;
   beforeAll(async () => {
-    s = await start({ maxBodyBytes: 64 * 1024 });
+    // Delay overrides on, as a stage that asks for them (the tests below provoke delays).
+    s = await start({ maxBodyBytes: 64 * 1024, allowDelayOverride: true });
   });
   afterAll(async () => {
     await s.server.close();
@@ -301,6 +302,36 @@ describe('placeholder over real HTTP (defaults, ephemeral port)', () => {
   });
 });
 
+describe('delay overrides by default (PLACEHOLDER_ALLOW_DELAY_OVERRIDE unset)', () => {
+  let s: Started;
+  beforeAll(async () => {
+    s = await start();
+  });
+  afterAll(async () => {
+    await s.server.close();
+  });
+
+  it('ignores X-Placeholder-Latency-Ms: a client cannot hold the connection open', async () => {
+    // GIVEN the defaults WHEN a client asks for a 5 s delay
+    const t0 = Date.now();
+    const reply = await chat(s.port, HELLO, { 'x-placeholder-latency-ms': '5000' });
+    // THEN it is answered at once
+    expect(reply.status).toBe(200);
+    expect(since(t0)).toBeLessThan(1000);
+  });
+
+  it('ignores X-Placeholder-Chunk-Delay-Ms on a stream', async () => {
+    const t0 = Date.now();
+    const reply = await chatStream(
+      s.port,
+      { ...HELLO, stream: true },
+      { 'x-placeholder-chunk-delay-ms': '1000' },
+    );
+    expect(reply.outcome).toBe('end');
+    expect(since(t0)).toBeLessThan(1000);
+  });
+});
+
 describe('configured latency and chunk delay', () => {
   let s: Started;
   beforeAll(async () => {
@@ -335,7 +366,7 @@ describe('configured latency and chunk delay', () => {
 describe('request logs', () => {
   let s: Started;
   beforeAll(async () => {
-    s = await start();
+    s = await start({ allowDelayOverride: true });
   });
   afterAll(async () => {
     await s.server.close();
