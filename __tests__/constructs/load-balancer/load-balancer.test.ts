@@ -28,7 +28,7 @@ function synthLoadBalancer(
     );
     lb = new LoadBalancer(stack, 'load-balancer', { naming, environment, network, ...extra });
     const targets = new SecurityGroup(stack, 'targets', { name: 'targets', vpcId: network.vpc.id });
-    lb.allowEgressTo(targets, 8000, 'proxy');
+    lb.connections.allowTo(targets, 8000, 'proxy');
     new TerraformOutput(stack, 'base_url', { value: lb.baseUrl });
     new TerraformOutput(stack, 'request_label', { value: lb.requestCountResourceLabel });
   });
