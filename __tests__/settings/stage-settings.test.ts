@@ -176,6 +176,18 @@ describe('bad settings are rejected with the file and the field named', () => {
       /rateLimiting\.policy: "local" counts per task/,
     ],
     ['a bad region', 'dev', (r) => (r.region = 'Europe'), /region: must be an AWS region name/],
+    [
+      'VPC endpoints (endpoint-only egress) without the pull-through cache',
+      'prod',
+      (r) => (r.kong.pullThroughCache = false),
+      /kong\.pullThroughCache: must be true when network\.vpcEndpoints is on/,
+    ],
+    [
+      'a client CIDR listed twice',
+      'dev',
+      (r) => (r.loadBalancer.allowedCidrs = ['203.0.113.0/24', '203.0.113.0/24']),
+      /loadBalancer\.allowedCidrs: lists a CIDR twice/,
+    ],
   ];
 
   it.each(cases)('%s', (_what, stage, mutate, expected) => {

@@ -354,7 +354,13 @@ const loadBalancerSettings = z.strictObject({
   /** Custom domain for HTTPS. Absent: plain HTTP (development only; keys travel in clear). */
   domain: domainSettings.optional(),
   /** Who may reach the ALB's 80/443. @default ["0.0.0.0/0"] */
-  allowedCidrs: z.array(ipv4Cidr).min(1).default(['0.0.0.0/0']),
+  allowedCidrs: z
+    .array(ipv4Cidr)
+    .min(1)
+    .refine((cidrs) => new Set(cidrs).size === cidrs.length, {
+      message: 'lists a CIDR twice: each CIDR is one security-group rule, keyed by the CIDR',
+    })
+    .default(['0.0.0.0/0']),
   /** Idle timeout; long LLM responses need more than the default 60 s. @default 300 */
   idleTimeoutSeconds: z.number().int().min(1).max(4000).default(300),
   /** @default true */

@@ -147,6 +147,37 @@ describe('LoadBalancer with a domain (production shape)', () => {
   });
 });
 
+describe('LoadBalancer client rules', () => {
+  /** Ingress rules by Terraform address, with what they admit. */
+  function ingressByAddress(allowedCidrs: string[]): Record<string, string> {
+    const { synth } = synthLoadBalancer({ domain: DOMAIN, allowedCidrs });
+    return Object.fromEntries(
+      synth
+        .resources('aws_vpc_security_group_ingress_rule')
+        .map((r) => [r.name, `${r.values.from_port}:${r.values.cidr_ipv4}`]),
+    );
+  }
+
+  it('GIVEN allowedCidrs reordered THEN every rule keeps its address (rules are keyed by the CIDR)', () => {
+    const forward = ingressByAddress(['203.0.113.0/24', '198.51.100.0/24']);
+    const reversed = ingressByAddress(['198.51.100.0/24', '203.0.113.0/24']);
+    expect(Object.keys(forward)).toHaveLength(4);
+    expect(reversed).toEqual(forward);
+    expect(Object.keys(forward).sort()).toEqual([
+      expect.stringMatching(/^load-balancer_ingress-443-198-51-100-0-24_[A-F0-9]{8}$/),
+      expect.stringMatching(/^load-balancer_ingress-443-203-0-113-0-24_[A-F0-9]{8}$/),
+      expect.stringMatching(/^load-balancer_ingress-80-198-51-100-0-24_[A-F0-9]{8}$/),
+      expect.stringMatching(/^load-balancer_ingress-80-203-0-113-0-24_[A-F0-9]{8}$/),
+    ]);
+  });
+
+  it('GIVEN a CIDR listed twice THEN the synth fails, naming it', () => {
+    expect(() => ingressByAddress(['203.0.113.0/24', '203.0.113.0/24'])).toThrow(
+      /ingress on port 80 from 203\.0\.113\.0\/24 is already allowed/,
+    );
+  });
+});
+
 describe('LoadBalancer access logs', () => {
   const { synth } = synthLoadBalancer({ domain: DOMAIN, accessLogRetentionDays: 30 });
   const alb = synth.resource('aws_lb');

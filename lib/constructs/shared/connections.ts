@@ -90,27 +90,27 @@ export class Connections {
   /** Admits `peer` on TCP `port`. Throws when the same peer is already admitted on that port. */
   allowFrom(peer: PeerLike, port: number, description: string): VpcSecurityGroupIngressRule {
     const p = toPeer(peer);
-    return new VpcSecurityGroupIngressRule(this.scope, this.claim('ingress', port, p), {
-      securityGroupId: this.securityGroup.id,
-      description,
-      ipProtocol: 'tcp',
-      fromPort: port,
-      toPort: port,
-      ...p.ruleTarget,
-    });
+    const id = this.claim('ingress', port, p);
+    return new VpcSecurityGroupIngressRule(this.scope, id, this.ruleConfig(p, port, description));
   }
 
   /** Lets the group connect to `peer` on TCP `port`. Throws when that rule exists already. */
   allowTo(peer: PeerLike, port: number, description: string): VpcSecurityGroupEgressRule {
     const p = toPeer(peer);
-    return new VpcSecurityGroupEgressRule(this.scope, this.claim('egress', port, p), {
+    const id = this.claim('egress', port, p);
+    return new VpcSecurityGroupEgressRule(this.scope, id, this.ruleConfig(p, port, description));
+  }
+
+  /** The fields of a rule in either direction: one TCP port, one peer. */
+  private ruleConfig(peer: Peer, port: number, description: string) {
+    return {
       securityGroupId: this.securityGroup.id,
       description,
       ipProtocol: 'tcp',
       fromPort: port,
       toPort: port,
-      ...p.ruleTarget,
-    });
+      ...peer.ruleTarget,
+    };
   }
 
   /** The construct ID of the rule, after checking it is the first of its kind. */

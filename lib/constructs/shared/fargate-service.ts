@@ -334,7 +334,7 @@ export abstract class FargateServiceBase extends Construct {
    * AZ rebalancing, managed tags, no ECS Exec, and optional autoscaling. Call once.
    */
   protected createService(o: FargateServiceOptions): EcsService {
-    this.assertNoService('createService');
+    if (this.ecsService) throw new Error(`${this.node.path}: createService runs once per service`);
     const { naming, platform, network } = this.base;
     const policy = new IamRolePolicy(this, 'execution-policy', {
       name: 'pull-and-log',
