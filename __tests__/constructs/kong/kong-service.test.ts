@@ -622,6 +622,17 @@ describe('KongService rejects wrong inputs', () => {
     ).toThrow(/injected twice under the same name: KONG_PG_PASSWORD/);
   });
 
+  it.each([
+    [
+      { minCount: 3, desiredCount: 2, maxCount: 4 },
+      /expected minCount <= desiredCount <= maxCount, got 3 <= 2 <= 4/,
+    ],
+    [{ minCount: 1, desiredCount: 5, maxCount: 4 }, /got 1 <= 5 <= 4/],
+    [{ minCount: 0, desiredCount: 1, maxCount: 1 }, /must be integers >= 1, got 0, 1, 1/],
+  ])('refuses task counts %o', (counts, message) => {
+    expect(() => buildKong('dev', () => counts)).toThrow(message);
+  });
+
   it('refuses VPC-endpoint-only egress without the pull-through cache (Docker Hub is out of reach)', () => {
     expect(() =>
       buildKong('dev', () => ({

@@ -480,6 +480,17 @@ function validateProps(props: KongServiceProps): void {
       `KongService: secrets injected twice under the same name: ${[...new Set(duplicates)].join(', ')}`,
     );
   }
+  const { minCount, desiredCount, maxCount } = props;
+  if (![minCount, desiredCount, maxCount].every((n) => Number.isInteger(n) && n >= 1)) {
+    throw new Error(
+      `KongService: minCount, desiredCount and maxCount must be integers >= 1, got ${minCount}, ${desiredCount}, ${maxCount}`,
+    );
+  }
+  if (!(minCount <= desiredCount && desiredCount <= maxCount)) {
+    throw new Error(
+      `KongService: expected minCount <= desiredCount <= maxCount, got ${minCount} <= ${desiredCount} <= ${maxCount}`,
+    );
+  }
   const prefix = `${props.naming.shortPrefix}-hub`;
   if (props.pullThroughCache && prefix.length > 30) {
     throw new Error(`KongService: pull-through prefix "${prefix}" exceeds 30 characters`);
