@@ -275,6 +275,12 @@ describe('bad settings are rejected with the file and the field named', () => {
       (r) => (r.rateLimiting.syncRate = 0),
       /rateLimiting\.syncRate: must be -1 or at least 0\.02/,
     ],
+    [
+      'VPC endpoints (endpoint-only egress) without the pull-through cache',
+      'prod',
+      (r) => (r.kong.pullThroughCache = false),
+      /kong\.pullThroughCache: must be true when network\.vpcEndpoints is on/,
+    ],
   ];
 
   it('says a 200-character consumer name is too long, and nothing about the pattern', () => {

@@ -689,6 +689,14 @@ export const stageSettingsSchema = z
       });
     }
     checkWafLimits(s, ctx);
+    if (s.network.vpcEndpoints && !s.kong.pullThroughCache) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['kong', 'pullThroughCache'],
+        message:
+          'must be true when network.vpcEndpoints is on: the tasks then send HTTPS only to the VPC endpoints, so Docker Hub is out of reach and images come through the ECR pull-through cache',
+      });
+    }
     if (s.alarms.topicArn !== undefined && s.alarms.emails.length > 0) {
       ctx.addIssue({
         code: 'custom',

@@ -5,6 +5,7 @@ import { RandomProvider } from '@cdktf/provider-random/lib/provider';
 import { AwsEnvironment } from '../constructs/shared/aws-environment';
 import { ComputePlatform } from '../constructs/compute-platform/compute-platform';
 import type { Stage } from '../settings/load';
+import type { StageSettings } from '../settings/stage-settings';
 import { SMOKE_CONSUMER } from '../contracts/consumers';
 import { ConsumerKeys } from '../constructs/consumer-keys/consumer-keys';
 import { EdgeProtection } from '../constructs/edge-protection/edge-protection';
@@ -13,7 +14,7 @@ import { REPOSITORY_ROOT, stageCaBundle } from '../settings/ca-bundle';
 import { configureBackend } from './backend';
 import { stageTags } from './tags';
 import { renderKongConfig } from '../kong-config/render';
-import { KongService } from '../constructs/kong/kong-service';
+import { KongService, type KongServiceProps } from '../constructs/kong/kong-service';
 import { LoadBalancer } from '../constructs/load-balancer/load-balancer';
 import { forbidOptOutSkips, skipCheckovOptOut } from '../policy/checkov';
 import { stackRules } from '../policy/rules';
@@ -25,6 +26,41 @@ import { Observability } from '../constructs/observability/observability';
 import { RateLimitStore } from '../constructs/rate-limit-store/rate-limit-store';
 import { UpstreamService, upstreamStopTimeoutSeconds } from '../constructs/upstream/upstream-service';
 import { VpcEndpoints } from '../constructs/network/vpc-endpoints';
+import { moveBaselineAddresses } from './baseline-moves';
+
+/** The props of {@link KongService} that come straight from the stage's `kong` settings. */
+export type KongServiceSettings = Pick<
+  KongServiceProps,
+  | 'image'
+  | 'deckImage'
+  | 'cpu'
+  | 'memoryMiB'
+  | 'desiredCount'
+  | 'minCount'
+  | 'maxCount'
+  | 'cpuTargetPercent'
+  | 'requestsPerTargetPerMinute'
+  | 'maxRequestBodyMiB'
+  | 'pullThroughCache'
+>;
+
+/** Maps the stage's `kong` settings to Kong's service props (the one place that does). */
+export function kongServiceSettings(k: StageSettings['kong']): KongServiceSettings {
+  return {
+    image: k.image,
+    deckImage: k.deckImage,
+    cpu: k.cpu,
+    memoryMiB: k.memoryMiB,
+    desiredCount: k.desiredCount,
+    minCount: k.minCount,
+    maxCount: k.maxCount,
+    cpuTargetPercent: k.cpuTargetPercent,
+    requestsPerTargetPerMinute: k.requestsPerTargetPerMinute,
+    maxRequestBodyMiB: k.maxRequestBodyMiB,
+    // The schema requires the cache in a stage with VPC endpoints: Docker Hub is out of reach there.
+    pullThroughCache: k.pullThroughCache,
+  };
+}
 
 /** Props of {@link GatewayStack}. */
 export interface GatewayStackProps {
@@ -154,6 +190,15 @@ export class GatewayStack extends TerraformStack {
       });
     }
 
+    // With endpoints, the Fargate services send HTTPS only to them and to S3 (ADR 0014).
+    if (settings.network.vpcEndpoints) {
+      this.vpcEndpoints = new VpcEndpoints(this, 'vpc-endpoints', {
+        naming: this.naming,
+        environment: this.environment,
+        network: this.network,
+      });
+    }
+
     const up = settings.upstream;
     this.upstream = new UpstreamService(this, 'upstream', {
       ...handles,
@@ -168,15 +213,8 @@ export class GatewayStack extends TerraformStack {
       stopTimeoutSeconds: upstreamStopTimeoutSeconds(up.longestStreamSeconds),
       allowDelayOverride: up.allowDelayOverride,
       forceDeleteRepository: !production,
+      ...(this.vpcEndpoints ? { awsApiEndpoints: this.vpcEndpoints } : {}),
     });
-
-    if (settings.network.vpcEndpoints) {
-      this.vpcEndpoints = new VpcEndpoints(this, 'vpc-endpoints', {
-        naming: this.naming,
-        environment: this.environment,
-        network: this.network,
-      });
-    }
 
     const lb = settings.loadBalancer;
     this.loadBalancer = new LoadBalancer(this, 'load-balancer', {
@@ -194,12 +232,10 @@ export class GatewayStack extends TerraformStack {
     });
 
     this.kong = new KongService(this, 'kong', {
-      naming: this.naming,
-      environment: this.environment,
-      logging: this.logging,
-      network: this.network,
+      ...handles,
       platform: this.platform,
-      kong: settings.kong,
+      ...kongServiceSettings(settings.kong),
+      ...(this.vpcEndpoints ? { awsApiEndpoints: this.vpcEndpoints } : {}),
       loadBalancer: this.loadBalancer,
       database: { environment: this.database.kongEnvironment(), password: this.database.injectedSecrets },
       configSync: {
@@ -220,7 +256,6 @@ export class GatewayStack extends TerraformStack {
     this.kong.connectTo(this.database, this.database.port, 'PostgreSQL');
     if (this.rateLimitStore) this.kong.connectTo(this.rateLimitStore, this.rateLimitStore.port, 'Redis');
     this.kong.connectTo(this.upstream, this.upstream.port, 'LLM upstream');
-    this.vpcEndpoints?.allowFrom(this.kong.securityGroup, 'Kong tasks');
 
     const waf = settings.waf;
     if (waf.enabled) {
@@ -282,6 +317,9 @@ export class GatewayStack extends TerraformStack {
       description: 'ARN of the database master credentials secret',
       value: this.database.secret.arn,
     });
+
+    // Addresses the d51df54 stacks had that now live elsewhere: moved, never destroyed.
+    moveBaselineAddresses(this, stage);
 
     // Last, so the stack rules see everything above; a violation fails the synth (lib/policy).
     applyStackPolicy(this, stackRules(Object.keys(tags)));

@@ -97,7 +97,11 @@ describe.each(Object.entries(STAGE_CONSUMERS))('ConsumerKeys in stage %s', (stag
   });
 
   it('grants GetSecretValue on exactly these secrets and kms:Decrypt on exactly their key', () => {
-    const doc = policyDocument(synth, resolve(stack.consumerKeys.injectedSecrets.readPolicyJson));
+    // Granted once, to Kong's execution role, through grantRead: a policy named for what it reads.
+    const grant = synth.resourceNamed('aws_iam_role_policy', 'read-consumer-keys');
+    expect(grant.name).toBe('read-consumer-keys');
+    expect(grant.role).toMatch(/^\$\{aws_iam_role\.kong_execution-role_.*\.id\}$/);
+    const doc = policyDocument(synth, grant.policy);
     expect(doc.statement).toHaveLength(2);
     expect(doc.statement[0]).toEqual({
       sid: 'ReadConsumerKeys',

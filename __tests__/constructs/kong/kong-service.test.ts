@@ -1,4 +1,6 @@
 import { TerraformOutput } from 'cdktf';
+import type { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { ComputePlatform } from '../../../lib/constructs/compute-platform/compute-platform';
@@ -13,6 +15,7 @@ import {
 } from '../../../lib/constructs/kong/kong-containers';
 import { LoadBalancer } from '../../../lib/constructs/load-balancer/load-balancer';
 import { stackRules } from '../../../lib/policy/rules';
+import { kongServiceSettings } from '../../../lib/stacks/gateway-stack';
 import { consumerEnvStem } from '../../../lib/contracts/consumers';
 import { renderKongConfig } from '../../../lib/kong-config/render';
 import {
@@ -29,10 +32,16 @@ import {
 function fakeSecrets(entries: [string, string][], id: string): InjectedSecrets {
   return {
     containerSecrets: entries.map(([name, valueFrom]) => ({ name, valueFrom })),
-    readPolicyJson: JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: `arn:${id}` }],
-    }),
+    versions: [],
+    grantRead: (role: IamRole) =>
+      new IamRolePolicy(role, `read-${id}`, {
+        name: `read-${id}`,
+        role: role.id,
+        policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: `arn:${id}` }],
+        }),
+      }),
   };
 }
 const DB_SECRET = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-abc';
@@ -107,7 +116,7 @@ function buildKong(
       logging,
       network,
       platform,
-      kong: settings.kong,
+      ...kongServiceSettings(settings.kong),
       loadBalancer,
       database: {
         environment: dbEnvironment(),
@@ -340,7 +349,7 @@ describe.each(['dev', 'prod'] as const)('KongService in stage %s', (stageName) =
         container_port: 8000,
       },
     ]);
-    expect(service.depends_on.every((d: string) => d.startsWith('aws_lb_listener.'))).toBe(true);
+    expect(service.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_lb_listener\./)]));
     expect(service.cluster).toMatch(/aws_ecs_cluster/);
   });
 
@@ -397,7 +406,7 @@ describe.each(['dev', 'prod'] as const)('KongService in stage %s', (stageName) =
   it('gives the execution role exactly logs, (cached) image pulls and the injected secrets', () => {
     const policies = synth.resources('aws_iam_role_policy').filter((p) => p.name.startsWith('kong_'));
     const secretPolicies = policies
-      .filter((p) => p.name.includes('execution-secrets'))
+      .filter((p) => p.name.startsWith('kong_execution-role_read-'))
       .map((p) => p.values.policy);
     expect(secretPolicies.map((p) => JSON.parse(p).Statement[0].Resource).sort()).toEqual([
       'arn:db',
@@ -410,7 +419,7 @@ describe.each(['dev', 'prod'] as const)('KongService in stage %s', (stageName) =
       .find((d) => d.name.includes('execution-policy-document'))!.values;
     const sids = doc.statement.map((s: Json) => s.sid);
     expect(sids).toEqual(
-      settings.kong.pullThroughCache ? ['WriteTaskLogs', 'EcrLogin', 'PullThroughCache'] : ['WriteTaskLogs'],
+      settings.kong.pullThroughCache ? ['WriteLogs', 'EcrLogin', 'PullImages'] : ['WriteLogs'],
     );
     expect(doc.statement[0].resources).toEqual([expect.stringMatching(/kong_logs.*\.arn\}:\*$/)]);
   });
@@ -435,6 +444,8 @@ describe.each(['dev', 'prod'] as const)('KongService in stage %s', (stageName) =
     expect(finish).toMatch(/^aws ecs run-task /);
     expect(finish).toContain('"command":["kong migrations finish"]');
     expect(finish).toContain('assignPublicIp=DISABLED');
+    // The one-off migrations task runs with Kong's group: the database admits no other.
+    expect(finish).toMatch(/securityGroups=\[\$\{aws_security_group\.kong_sg_[A-F0-9]+\.id\}\]/);
     expect(finish).toMatch(/--cluster \$\{aws_ecs_cluster\..*\.name\}/);
     expect(finish).toMatch(/--task-definition \$\{aws_ecs_task_definition\.kong_migrations-task.*\.family\}/);
     expect(synth.outputs.list.value).toContain('"command":["kong migrations list"]');
@@ -471,7 +482,7 @@ describe('KongService pull-through cache (prod)', () => {
     const doc = synth
       .dataSources('aws_iam_policy_document')
       .find((d) => d.name.includes('execution-policy-document'))!.values;
-    const pull = doc.statement.find((s: Json) => s.sid === 'PullThroughCache');
+    const pull = doc.statement.find((s: Json) => s.sid === 'PullImages');
     expect(pull.actions).toEqual(
       expect.arrayContaining(['ecr:BatchGetImage', 'ecr:BatchImportUpstreamImage', 'ecr:CreateRepository']),
     );
@@ -502,7 +513,7 @@ describe('KongService connections to its dependencies', () => {
         logging,
         network,
         platform,
-        kong: settings.kong,
+        ...kongServiceSettings(settings.kong),
         loadBalancer,
         database: {
           environment: dbEnvironment(false),
@@ -613,6 +624,26 @@ describe('KongService rejects wrong inputs', () => {
     ).toThrow(/injected twice under the same name: KONG_PG_PASSWORD/);
   });
 
+  it.each([
+    [
+      { minCount: 3, desiredCount: 2, maxCount: 4 },
+      /expected minCount <= desiredCount <= maxCount, got 3 <= 2 <= 4/,
+    ],
+    [{ minCount: 1, desiredCount: 5, maxCount: 4 }, /got 1 <= 5 <= 4/],
+    [{ minCount: 0, desiredCount: 1, maxCount: 1 }, /must be integers >= 1, got 0, 1, 1/],
+  ])('refuses task counts %o', (counts, message) => {
+    expect(() => buildKong('dev', () => counts)).toThrow(message);
+  });
+
+  it('refuses VPC-endpoint-only egress without the pull-through cache (Docker Hub is out of reach)', () => {
+    expect(() =>
+      buildKong('dev', () => ({
+        pullThroughCache: false,
+        awsApiEndpoints: { connections: {} as never, s3PrefixList: {} as never },
+      })),
+    ).toThrow(/awsApiEndpoints .* set pullThroughCache/);
+  });
+
   it('refuses a decK file that would push the task definition over 64 KiB', () => {
     const huge = `${DECK_YAML}# ${'x'.repeat(60 * 1024)}\n`;
     expect(() =>
@@ -696,10 +727,18 @@ describe.each(STAGE_NAMES)('KongService wired into stage %s', (stageName) => {
       .resources('aws_vpc_security_group_egress_rule')
       .map((r) => r.values)
       .filter((v) => /aws_security_group\.kong_sg/.test(v.security_group_id))
-      .map((v) => `${v.from_port}:${v.referenced_security_group_id ?? v.cidr_ipv4}`)
+      .map((v) => `${v.from_port}:${v.referenced_security_group_id ?? v.cidr_ipv4 ?? v.prefix_list_id}`)
       .sort();
     const expected = [
-      '443:0.0.0.0/0',
+      // HTTPS: only the endpoints and S3's prefix list where the stage has endpoints (ADR 0014).
+      ...(settings.network.vpcEndpoints
+        ? [
+            expect.stringMatching(/^443:\$\{aws_security_group\.vpc-endpoints_sg/),
+            expect.stringMatching(
+              /^443:\$\{aws_vpc_endpoint\.vpc-endpoints_endpoint-s3.*\.prefix_list_id\}$/,
+            ),
+          ]
+        : ['443:0.0.0.0/0']),
       expect.stringMatching(/^5432:\$\{aws_security_group\.database_/),
       expect.stringMatching(/^8080:\$\{aws_security_group\.upstream_/),
       ...(settings.rateLimiting.policy === 'redis'
@@ -710,21 +749,41 @@ describe.each(STAGE_NAMES)('KongService wired into stage %s', (stageName) => {
     expect(kongEgress).toHaveLength(expected.length);
   });
 
+  it('orders the service after the execution-role policies and every secret version it injects', () => {
+    const service = synth.resourceNamed('aws_ecs_service', 'kong_service');
+    const policies = synth
+      .resources('aws_iam_role_policy')
+      .filter((p) => p.name.startsWith('kong_execution'))
+      .map((p) => `aws_iam_role_policy.${p.name}`);
+    // database, consumer keys, and the Redis token with the redis policy.
+    expect(policies).toHaveLength(settings.rateLimiting.policy === 'redis' ? 4 : 3);
+    const versions = synth
+      .resources('aws_secretsmanager_secret_version')
+      .filter((v) => /^(database|consumer-keys|rate-limit-store)_/.test(v.name))
+      .map((v) => `aws_secretsmanager_secret_version.${v.name}`);
+    expect(versions).toHaveLength(
+      settings.consumers.length + 1 + (settings.rateLimiting.policy === 'redis' ? 1 : 0),
+    );
+    expect(service.depends_on).toEqual(expect.arrayContaining([...policies, ...versions]));
+  });
+
   it('outputs the migrations commands', () => {
     expect(synth.outputs.kong_migrations_list_command.value).toContain('kong migrations list');
     expect(synth.outputs.kong_migrations_finish_command.value).toContain('kong migrations finish');
   });
 
   if (settings.network.vpcEndpoints) {
-    it('admits Kong to the VPC endpoints', () => {
-      const rule = synth
+    it('admits Kong and the placeholder, and nobody else, to the VPC endpoints on 443', () => {
+      const peers = synth
         .resources('aws_vpc_security_group_ingress_rule')
         .map((r) => r.values)
-        .find((v) => /vpc-endpoints_sg/.test(v.security_group_id));
-      expect(rule).toMatchObject({
-        from_port: 443,
-        referenced_security_group_id: expect.stringMatching(/kong_sg/),
-      });
+        .filter((v) => /vpc-endpoints_sg/.test(v.security_group_id))
+        .map((v) => `${v.from_port}:${v.referenced_security_group_id}`)
+        .sort();
+      expect(peers).toEqual([
+        expect.stringMatching(/^443:\$\{aws_security_group\.kong_sg/),
+        expect.stringMatching(/^443:\$\{aws_security_group\.upstream_sg/),
+      ]);
     });
   }
 });

@@ -28,7 +28,7 @@ function synthLoadBalancer(
     );
     lb = new LoadBalancer(stack, 'load-balancer', { naming, environment, network, ...extra });
     const targets = new SecurityGroup(stack, 'targets', { name: 'targets', vpcId: network.vpc.id });
-    lb.allowEgressTo(targets, 8000, 'proxy');
+    lb.connections.allowTo(targets, 8000, 'proxy');
     new TerraformOutput(stack, 'base_url', { value: lb.baseUrl });
     new TerraformOutput(stack, 'request_label', { value: lb.requestCountResourceLabel });
   });
@@ -143,6 +143,37 @@ describe('LoadBalancer with a domain (production shape)', () => {
   it('exposes the request-count label for autoscaling', () => {
     expect(synth.outputs.request_label.value).toMatch(
       /^\$\{aws_lb\..*\.arn_suffix\}\/\$\{aws_lb_target_group\..*\.arn_suffix\}$/,
+    );
+  });
+});
+
+describe('LoadBalancer client rules', () => {
+  /** Ingress rules by Terraform address, with what they admit. */
+  function ingressByAddress(allowedCidrs: string[]): Record<string, string> {
+    const { synth } = synthLoadBalancer({ domain: DOMAIN, allowedCidrs });
+    return Object.fromEntries(
+      synth
+        .resources('aws_vpc_security_group_ingress_rule')
+        .map((r) => [r.name, `${r.values.from_port}:${r.values.cidr_ipv4}`]),
+    );
+  }
+
+  it('GIVEN allowedCidrs reordered THEN every rule keeps its address (rules are keyed by the CIDR)', () => {
+    const forward = ingressByAddress(['203.0.113.0/24', '198.51.100.0/24']);
+    const reversed = ingressByAddress(['198.51.100.0/24', '203.0.113.0/24']);
+    expect(Object.keys(forward)).toHaveLength(4);
+    expect(reversed).toEqual(forward);
+    expect(Object.keys(forward).sort()).toEqual([
+      expect.stringMatching(/^load-balancer_ingress-443-198-51-100-0-24_[A-F0-9]{8}$/),
+      expect.stringMatching(/^load-balancer_ingress-443-203-0-113-0-24_[A-F0-9]{8}$/),
+      expect.stringMatching(/^load-balancer_ingress-80-198-51-100-0-24_[A-F0-9]{8}$/),
+      expect.stringMatching(/^load-balancer_ingress-80-203-0-113-0-24_[A-F0-9]{8}$/),
+    ]);
+  });
+
+  it('GIVEN a CIDR listed twice THEN the synth fails, naming it', () => {
+    expect(() => ingressByAddress(['203.0.113.0/24', '203.0.113.0/24'])).toThrow(
+      /ingress on port 80 from 203\.0\.113\.0\/24 is already allowed/,
     );
   });
 });

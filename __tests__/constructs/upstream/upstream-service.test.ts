@@ -261,7 +261,7 @@ describe('UpstreamService', () => {
 
     it('can be assumed only by ECS tasks of this account', () => {
       expect(role.name).toBe('kong-gateway-test-upstream-execution');
-      const [statement] = doc('execution-trust').statement;
+      const [statement] = doc('execution-role-trust').statement;
       expect(statement.principals).toEqual([{ type: 'Service', identifiers: ['ecs-tasks.amazonaws.com'] }]);
       expect(statement.condition.map((c: Json) => c.variable)).toEqual([
         'aws:SourceAccount',
@@ -270,18 +270,18 @@ describe('UpstreamService', () => {
     });
 
     it('may pull only this repository and write only this log group (no managed policies)', () => {
-      const statements = doc('execution-permissions').statement;
+      const statements = doc('execution-policy-document').statement;
       expect(statements).toEqual([
-        { sid: 'EcrLogin', actions: ['ecr:GetAuthorizationToken'], resources: ['*'] },
-        {
-          sid: 'PullImage',
-          actions: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
-          resources: [expect.stringMatching(/^\$\{aws_ecr_repository\..*\.arn\}$/)],
-        },
         {
           sid: 'WriteLogs',
           actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
           resources: [expect.stringMatching(/^\$\{aws_cloudwatch_log_group\..*\.arn\}:\*$/)],
+        },
+        { sid: 'EcrLogin', actions: ['ecr:GetAuthorizationToken'], resources: ['*'] },
+        {
+          sid: 'PullImages',
+          actions: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
+          resources: [expect.stringMatching(/^\$\{aws_ecr_repository\..*\.arn\}$/)],
         },
       ]);
       expect(synth.resources('aws_iam_role_policy_attachment')).toEqual([]);

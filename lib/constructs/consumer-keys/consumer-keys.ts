@@ -1,13 +1,15 @@
-import { generatedSecret } from '../shared/generated-secret';
 import { Construct } from 'constructs';
 import { Fn } from 'cdktf';
+import type { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import type { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import type { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
 import type { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
 import { Password } from '@cdktf/provider-random/lib/password';
 import type { AwsEnvironment } from '../shared/aws-environment';
 import { consumerKeyVar, consumerPreviousKeyVar } from '../../contracts/deck-env-names';
-import { secretsReadPolicy, type ContainerSecret, type InjectedSecrets } from '../shared/injected-secrets';
+import { generatedSecret } from '../shared/generated-secret';
+import { injectableSecrets, type ContainerSecret, type InjectedSecrets } from '../shared/injected-secrets';
 import { accountAdministeredKeyPolicy, customerManagedKey } from '../shared/kms-key-policy';
 import { consumerSecretName, type Naming } from '../../contracts/naming';
 
@@ -55,8 +57,8 @@ export interface ConsumerKeySecret {
   readonly secret: SecretsmanagerSecret;
   /** The secret's name (a literal). */
   readonly secretName: string;
-  /** The secret's value: `{"current"}`, plus `{"previous"}` while rotating. */
-  readonly value: SecretsmanagerSecretVersion;
+  /** The version holding the key JSON: a task injecting the key waits for it. */
+  readonly version: SecretsmanagerSecretVersion;
   /** Variable the decK container receives the current key in: `DECK_CONSUMER_<STEM>_KEY`. */
   readonly keyVariable: string;
   /** Variable of the previous key, set only while rotating: `DECK_CONSUMER_<STEM>_PREVIOUS_KEY`. */
@@ -89,9 +91,8 @@ export class ConsumerKeys extends Construct {
   /** Per consumer, by name. */
   readonly consumers: ReadonlyMap<string, ConsumerKeySecret>;
   /**
-   * ECS `secrets` for the decK config-sync container (JSON-key references, never values) and the
-   * policy its task's execution role needs: `GetSecretValue` on exactly these secrets and
-   * `kms:Decrypt` on their key, via Secrets Manager only.
+   * ECS `secrets` for the decK config-sync container (JSON-key references, never values), the
+   * grant its task's execution role needs ({@link grantRead}) and the secret versions to wait for.
    */
   readonly injectedSecrets: InjectedSecrets;
 
@@ -133,17 +134,23 @@ export class ConsumerKeys extends Construct {
     }
     this.consumers = consumers;
 
-    const read = secretsReadPolicy(this, 'read-keys', {
+    this.injectedSecrets = injectableSecrets(this, 'read-keys', {
       subject: 'ConsumerKeys',
       secretArns: [...consumers.values()].map((c) => c.secret.arn),
       keyArn: this.key.arn,
       region: env.region,
-    });
-    this.injectedSecrets = {
       containerSecrets,
-      readPolicyJson: read.json,
-      valueWriters: [...consumers.values()].map((c) => c.value),
-    };
+      versions: [...consumers.values()].map((c) => c.version),
+    });
+  }
+
+  /**
+   * Lets `role` (an execution role) read every consumer key: `GetSecretValue` on exactly these
+   * secrets and `kms:Decrypt` on their key via Secrets Manager, as the inline policy
+   * `read-consumer-keys`.
+   */
+  grantRead(role: IamRole): IamRolePolicy {
+    return this.injectedSecrets.grantRead(role);
   }
 
   /** Secret names by consumer (literals). */
@@ -177,7 +184,7 @@ export class ConsumerKeys extends Construct {
     const previous = slots[(spec.keyVersion + 1) % 2]!;
 
     const secretName = consumerSecretName(naming.stage, spec.name);
-    const { secret, value } = generatedSecret(scope, {
+    const { secret, value: version } = generatedSecret(scope, {
       id: 'secret',
       valueId: 'value',
       name: secretName,
@@ -195,7 +202,7 @@ export class ConsumerKeys extends Construct {
       consumer: spec.name,
       secret,
       secretName,
-      value,
+      version,
       // The same names the decK file references: one definition for both sides of the contract.
       keyVariable: consumerKeyVar(spec.name),
       previousKeyVariable: consumerPreviousKeyVar(spec.name),

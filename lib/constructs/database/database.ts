@@ -1,6 +1,8 @@
 import { generatedSecret } from '../shared/generated-secret';
 import { Construct } from 'constructs';
 import { Fn } from 'cdktf';
+import type { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import type { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { DbInstance } from '@cdktf/provider-aws/lib/db-instance';
 import { DbParameterGroup } from '@cdktf/provider-aws/lib/db-parameter-group';
@@ -8,12 +10,13 @@ import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
-import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
+import type { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Password } from '@cdktf/provider-random/lib/password';
 import type { AwsEnvironment } from '../shared/aws-environment';
 import { skipCheckov, skipCheckovOptOut } from '../../policy/checkov';
 import { accountAdministeredKeyPolicy, customerManagedKey } from '../shared/kms-key-policy';
-import { secretsReadPolicy, type InjectedSecrets } from '../shared/injected-secrets';
+import { injectableSecrets, type InjectedSecrets } from '../shared/injected-secrets';
+import { Connections } from '../shared/connections';
 import type { Logging } from '../logging/logging';
 import type { Naming } from '../../contracts/naming';
 import type { Network } from '../network/network';
@@ -158,6 +161,8 @@ export class KongDatabase extends Construct {
   readonly instance: DbInstance;
   /** The database's security group (no rules but the ones {@link allowFrom} adds). */
   readonly securityGroup: SecurityGroup;
+  /** The rules of {@link securityGroup}. */
+  readonly connections: Connections;
   /** Customer-managed key for storage, Performance Insights and the credentials secret. */
   readonly key: KmsKey;
   /** The credentials secret (`username`, `password`, `host`, `port`, `dbname`, `engine`). */
@@ -182,7 +187,6 @@ export class KongDatabase extends Construct {
   readonly injectedSecrets: InjectedSecrets;
 
   private readonly caBundlePem?: string;
-  private readonly ingressPeers = new Set<string>();
 
   constructor(scope: Construct, id: string, props: KongDatabaseProps) {
     super(scope, id);
@@ -219,6 +223,7 @@ export class KongDatabase extends Construct {
       vpcId: props.network.vpc.id,
       tags: { Name: naming.name('db') },
     });
+    this.connections = new Connections(this, this.securityGroup);
 
     const subnetGroup = new DbSubnetGroup(this, 'subnet-group', {
       name: naming.name('db'),
@@ -316,37 +321,30 @@ export class KongDatabase extends Construct {
     });
     this.secret = credentials.secret;
 
-    const read = secretsReadPolicy(this, 'read-credentials', {
+    this.injectedSecrets = injectableSecrets(this, 'read-credentials', {
       subject: 'DatabaseCredentials',
       secretArns: [this.secret.arn],
       keyArn: this.key.arn,
       region: env.region,
-    });
-    this.injectedSecrets = {
       containerSecrets: [{ name: 'KONG_PG_PASSWORD', valueFrom: `${this.secret.arn}:password::` }],
-      readPolicyJson: read.json,
-      valueWriters: [credentials.value],
-    };
+      versions: [credentials.value],
+    });
   }
 
   /**
-   * Admits `peer` on the PostgreSQL port (one ingress rule referencing the peer's group). Call once
-   * per peer; the rule's address derives from the peer's construct path, so keep that stable.
+   * Lets `role` (an execution role) read the credentials secret: `GetSecretValue` on it and
+   * `kms:Decrypt` on its key via Secrets Manager, as the inline policy `read-database-credentials`.
+   */
+  grantRead(role: IamRole): IamRolePolicy {
+    return this.injectedSecrets.grantRead(role);
+  }
+
+  /**
+   * Admits `peer` on the PostgreSQL port (one ingress rule `ingress-5432-<peer label>`, see
+   * `shared/connections.ts`). Throws when the peer is already admitted.
    */
   allowFrom(peer: SecurityGroup, description: string): VpcSecurityGroupIngressRule {
-    const key = peer.node.path;
-    if (this.ingressPeers.has(key)) {
-      throw new Error(`KongDatabase.allowFrom: ${key} is already admitted`);
-    }
-    this.ingressPeers.add(key);
-    return new VpcSecurityGroupIngressRule(this, `allow-${key.replace(/[^A-Za-z0-9]+/g, '-')}`, {
-      securityGroupId: this.securityGroup.id,
-      referencedSecurityGroupId: peer.id,
-      ipProtocol: 'tcp',
-      fromPort: POSTGRES_PORT,
-      toPort: POSTGRES_PORT,
-      description,
-    });
+    return this.connections.allowFrom(peer, POSTGRES_PORT, description);
   }
 
   /**

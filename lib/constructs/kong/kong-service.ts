@@ -1,27 +1,18 @@
 import { createHash } from 'crypto';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { Token, type ITerraformDependable } from 'cdktf';
-import { AppautoscalingPolicy } from '@cdktf/provider-aws/lib/appautoscaling-policy';
-import { AppautoscalingTarget } from '@cdktf/provider-aws/lib/appautoscaling-target';
-import type { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
-import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { DataAwsSecretsmanagerSecret } from '@cdktf/provider-aws/lib/data-aws-secretsmanager-secret';
 import { EcrPullThroughCacheRule } from '@cdktf/provider-aws/lib/ecr-pull-through-cache-rule';
 import { EcrRepositoryCreationTemplate } from '@cdktf/provider-aws/lib/ecr-repository-creation-template';
-import { EcsService } from '@cdktf/provider-aws/lib/ecs-service';
 import { EcsTaskDefinition } from '@cdktf/provider-aws/lib/ecs-task-definition';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import type { LbListener } from '@cdktf/provider-aws/lib/lb-listener';
 import type { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
-import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
-import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
-import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
+import type { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import type { AwsEnvironment } from '../shared/aws-environment';
-import { skipCheckov } from '../../policy/checkov';
 import type { ComputePlatform } from '../compute-platform/compute-platform';
-// eslint-disable-next-line no-restricted-imports -- TEMPORARY: removed by the base refactor
-import type { StageSettings } from '../../settings/stage-settings';
+import { connect, type Connections } from '../shared/connections';
+import { FargateServiceBase, type AwsApiEndpoints } from '../shared/fargate-service';
 import type { ContainerSecret, InjectedSecrets } from '../shared/injected-secrets';
 import {
   CONTAINERS,
@@ -44,7 +35,6 @@ import {
 } from './kong-containers';
 import type { Logging } from '../logging/logging';
 import type { Naming } from '../../contracts/naming';
-import { ownerLabel } from '../shared/construct-label';
 import type { Network } from '../network/network';
 
 /** ECS refuses task definitions larger than 64 KiB; keep a margin for the fields around them. */
@@ -53,9 +43,6 @@ export const CONTAINER_DEFINITIONS_MAX_BYTES = 60 * 1024;
 const STOP_TIMEOUT_SECONDS = 120;
 /** Default name of the Docker Hub credential the pull-through cache rule uses. */
 export const DEFAULT_DOCKER_HUB_CREDENTIAL = 'ecr-pullthroughcache/docker-hub';
-
-/** The Kong settings of a stage (validated by the stage schema). */
-export type KongSettings = StageSettings['kong'];
 
 /**
  * Kong's database as Kong sees it: its non-secret settings and its password secret. The database
@@ -100,8 +87,8 @@ export interface KongConfigSync {
 
 /** What Kong needs from the load balancer in front of it. */
 export interface KongLoadBalancerAttachment {
-  /** The ALB's security group: admitted on the proxy and status ports only. */
-  readonly securityGroup: SecurityGroup;
+  /** The ALB's rules: it may reach Kong on the proxy and status ports, and Kong admits it there only. */
+  readonly connections: Connections;
   /** The target group the service registers its tasks in (port 8000). */
   readonly targetGroup: LbTargetGroup;
   /** Listeners that use the target group; the service waits for them. */
@@ -110,8 +97,6 @@ export interface KongLoadBalancerAttachment {
   readonly idleTimeoutSeconds: number;
   /** Label of the ALBRequestCountPerTarget metric (`app/.../targetgroup/...`). */
   readonly requestCountResourceLabel: string;
-  /** Lets the ALB connect to `peer` on `port`. */
-  allowEgressTo(peer: SecurityGroup, port: number, description: string): void;
 }
 
 /** A security group owner that admits peers on its own port (database, Redis, upstream). */
@@ -134,8 +119,48 @@ export interface KongServiceProps {
   readonly network: Network;
   /** The ECS cluster. */
   readonly platform: ComputePlatform;
-  /** Image, size, counts and limits from the stage settings. */
-  readonly kong: KongSettings;
+  /** The Kong image on Docker Hub, pinned by tag or digest (e.g. `kong:3.9.3`). */
+  readonly image: string;
+  /** The decK image on Docker Hub that syncs the configuration (e.g. `kong/deck:v1.49.0`). */
+  readonly deckImage: string;
+  /** CPU units of one task (a Fargate size; also Kong's worker count, one per vCPU). */
+  readonly cpu: number;
+  /** Memory of one task in MiB (must fit the CPU size). */
+  readonly memoryMiB: number;
+  /** Tasks the service starts with (autoscaling owns the count afterwards). */
+  readonly desiredCount: number;
+  /** Autoscaling floor. */
+  readonly minCount: number;
+  /** Autoscaling ceiling. */
+  readonly maxCount: number;
+  /**
+   * Average CPU autoscaling holds, in percent.
+   * @default 60
+   */
+  readonly cpuTargetPercent?: number;
+  /**
+   * ALB requests per task per minute autoscaling holds.
+   * @default 6000
+   */
+  readonly requestsPerTargetPerMinute?: number;
+  /**
+   * Largest request body, in MiB: nginx's `client_max_body_size` (the decK file's
+   * `request-size-limiting` takes the same value).
+   * @default 8
+   */
+  readonly maxRequestBodyMiB?: number;
+  /**
+   * Pull both images through an ECR pull-through cache of Docker Hub (no Docker Hub rate limit,
+   * and no internet egress from the tasks). Required with {@link awsApiEndpoints}.
+   * @default false
+   */
+  readonly pullThroughCache?: boolean;
+  /**
+   * The stage's VPC endpoints. With them, Kong's HTTPS egress goes only to the endpoints and the S3
+   * prefix list, never to the internet (see {@link FargateServiceBaseProps.awsApiEndpoints}).
+   * @default none: HTTPS to 0.0.0.0/0 through NAT
+   */
+  readonly awsApiEndpoints?: AwsApiEndpoints;
   /** Kong's Postgres. */
   readonly database: KongDatabaseConnection;
   /** The configuration applied after Kong is healthy. */
@@ -151,7 +176,7 @@ export interface KongServiceProps {
   /**
    * Secrets Manager secret (name starting `ecr-pullthroughcache/`) holding the Docker Hub user
    * and access token the pull-through cache rule authenticates with. Created by the operator,
-   * see docs/runbooks/upgrade-kong.md. Only read when `kong.pullThroughCache` is on.
+   * see docs/runbooks/upgrade-kong.md. Only read when {@link pullThroughCache} is on.
    * @default "ecr-pullthroughcache/docker-hub"
    */
   readonly dockerHubCredentialSecretName?: string;
@@ -163,28 +188,20 @@ export interface KongServiceProps {
 }
 
 /**
- * Kong on Fargate: one task definition with four containers (volume-init -> migrations -> Kong ->
- * config-sync), a service in the private subnets behind the ALB with circuit-breaker rollback and
- * autoscaling, Kong's security group, the execution role that injects exactly the given secrets,
- * an empty task role, and a one-off migrations task definition for `kong migrations finish`.
+ * Kong on Fargate, on the {@link FargateServiceBase}: one task definition with four containers
+ * (volume-init -> migrations -> Kong -> config-sync) behind the ALB, Kong's images (through the
+ * pull-through cache when on), an empty task role, exactly the given secrets granted to the
+ * execution role, and a one-off migrations task definition for `kong migrations finish`. The
+ * migrations run in Kong's task or in that one-off task, both with Kong's security group, so they
+ * reach the database through Kong's rules and no others.
  */
-export class KongService extends Construct {
-  /** Kong's security group: admits the ALB on 8000 and 8100 only. */
-  readonly securityGroup: SecurityGroup;
-  /** The service. */
-  readonly service: EcsService;
+export class KongService extends FargateServiceBase {
   /** The service's task definition. */
   readonly taskDefinition: EcsTaskDefinition;
   /** The one-off migrations task definition (`kong migrations list` unless overridden). */
   readonly migrationsTaskDefinition: EcsTaskDefinition;
-  /** Role ECS uses to pull images, write logs and resolve secrets. */
-  readonly executionRole: IamRole;
   /** Role the containers run as: no permissions. */
   readonly taskRole: IamRole;
-  /** The task's log group. */
-  readonly logGroup: CloudwatchLogGroup;
-  /** The dimensions of the service's `AWS/ECS` and `ECS/ContainerInsights` metrics. */
-  readonly metricDimensions: { readonly ClusterName: string; readonly ServiceName: string };
   /** The Kong image the task pulls (through the pull-through cache when on). */
   readonly kongImage: string;
   /** The decK image the task pulls. */
@@ -192,55 +209,42 @@ export class KongService extends Construct {
   /** The pull-through cache rule, when on. */
   readonly pullThroughCacheRule?: EcrPullThroughCacheRule;
 
-  private readonly naming: Naming;
-  private readonly region: string;
   private readonly runTaskBase: string;
 
   constructor(scope: Construct, id: string, props: KongServiceProps) {
-    super(scope, id);
-    const { naming, environment: env, network, kong } = props;
-    this.naming = naming;
-    this.region = env.region;
     validateProps(props);
+    const { naming, environment: env, network } = props;
+    super(scope, id, {
+      ...props,
+      name: 'kong',
+      displayName: 'Kong',
+      securityGroupDescription: `Kong tasks of ${naming.prefix}: proxy and status from the ALB only`,
+      executionRoleDescription:
+        'ECS agent for Kong tasks: pull images, write logs, resolve the injected secrets',
+      logGroupName: naming.path('kong'),
+      logStreamPrefix: naming.stage,
+      launchMode: 'launch-type',
+    });
 
     // --- Network -------------------------------------------------------------------------------
-    this.securityGroup = new SecurityGroup(this, 'sg', {
-      name: naming.name('kong'),
-      description: `Kong tasks of ${naming.prefix}: proxy and status from the ALB only`,
-      vpcId: network.vpc.id,
-      tags: { Name: naming.name('kong') },
-    });
+    // Egress: HTTPS to AWS APIs (the base: VPC endpoints, or NAT without them); PostgreSQL, Redis
+    // and the upstream through connectTo. Kong calls nothing else: the config-sync container talks
+    // to Kong on 127.0.0.1, and DNS goes to the VPC resolver, which security groups do not filter.
     const alb = props.loadBalancer;
     for (const [what, port] of [
       ['proxy', KONG_PORTS.proxy],
       ['status (ALB health checks)', KONG_PORTS.status],
     ] as const) {
-      new VpcSecurityGroupIngressRule(this, `ingress-alb-${port}`, {
-        securityGroupId: this.securityGroup.id,
-        description: `Kong ${what} from the ALB`,
-        referencedSecurityGroupId: alb.securityGroup.id,
-        ipProtocol: 'tcp',
-        fromPort: port,
-        toPort: port,
+      connect(alb.connections, this.connections, port, {
+        egress: `Kong ${what}`,
+        ingress: `Kong ${what} from the ALB`,
       });
-      alb.allowEgressTo(this.securityGroup, port, `Kong ${what}`);
     }
-    // AWS APIs (ECR, Secrets Manager, Logs; through NAT or VPC endpoints) and image layers.
-    new VpcSecurityGroupEgressRule(this, 'egress-https', {
-      securityGroupId: this.securityGroup.id,
-      description: 'HTTPS to AWS APIs and image registries',
-      cidrIpv4: '0.0.0.0/0',
-      ipProtocol: 'tcp',
-      fromPort: 443,
-      toPort: 443,
-    });
 
     // --- Images --------------------------------------------------------------------------------
     let cache: PullThroughCache | undefined;
-    if (kong.pullThroughCache) {
+    if (props.pullThroughCache) {
       const prefix = `${naming.shortPrefix}-hub`;
-      if (prefix.length > 30)
-        throw new Error(`KongService: pull-through prefix "${prefix}" exceeds 30 characters`);
       const credential = new DataAwsSecretsmanagerSecret(this, 'docker-hub-credential', {
         name: props.dockerHubCredentialSecretName ?? DEFAULT_DOCKER_HUB_CREDENTIAL,
       });
@@ -250,7 +254,7 @@ export class KongService extends Construct {
         credentialArn: credential.arn,
       });
       // Repositories the cache creates on first pull: encrypted and pruned. Tags stay mutable so the
-      // cache can refresh them; a digest in kong.image is immune to that.
+      // cache can refresh them; a digest in the image reference is immune to that.
       new EcrRepositoryCreationTemplate(this, 'docker-hub-cache-template', {
         prefix,
         appliedFor: ['PULL_THROUGH_CACHE'],
@@ -269,28 +273,29 @@ export class KongService extends Construct {
         }),
       });
       cache = { registryHost: `${env.accountId}.dkr.ecr.${env.region}.amazonaws.com`, prefix };
+      // The first pull of an image creates its repository and imports it from Docker Hub.
+      this.allowPull(
+        [env.arn('ecr', `repository/${prefix}/*`)],
+        ['ecr:CreateRepository', 'ecr:BatchImportUpstreamImage'],
+      );
     }
-    this.kongImage = resolveImage(kong.image, cache);
-    this.deckImage = resolveImage(kong.deckImage, cache);
+    this.kongImage = resolveImage(props.image, cache);
+    this.deckImage = resolveImage(props.deckImage, cache);
 
-    // --- Logs and roles ------------------------------------------------------------------------
-    this.logGroup = props.logging.logGroup(this, 'logs', {
-      name: naming.path('kong'),
-      ...(props.logRetentionDays !== undefined ? { retentionDays: props.logRetentionDays } : {}),
-    });
-    this.executionRole = this.createExecutionRole(props, cache);
+    // --- Roles ---------------------------------------------------------------------------------
+    this.grantSecrets([props.database.password, ...(props.kongSecrets ?? []), ...props.configSync.secrets]);
     this.taskRole = new IamRole(this, 'task-role', {
       name: naming.name('kong-task'),
       description: 'Kong containers: no AWS permissions',
-      assumeRolePolicy: this.ecsTasksTrust('task-role-trust', env),
+      assumeRolePolicy: this.ecsTasksTrust('task-role-trust'),
     });
 
     // --- Containers ----------------------------------------------------------------------------
     const envOptions = {
       database: props.database.environment,
       trustedCidrs: network.publicSubnetCidrs, // the ALB's subnets (LoadBalancer puts it there)
-      cpu: kong.cpu,
-      maxRequestBodyMiB: kong.maxRequestBodyMiB,
+      cpu: props.cpu,
+      maxRequestBodyMiB: props.maxRequestBodyMiB ?? 8,
       loadBalancerIdleTimeoutSeconds: alb.idleTimeoutSeconds,
       workerShutdownTimeoutSeconds: STOP_TIMEOUT_SECONDS - 10,
     };
@@ -298,7 +303,7 @@ export class KongService extends Construct {
     const kongSecrets = [...dbSecrets, ...(props.kongSecrets ?? []).flatMap((s) => s.containerSecrets)];
     const syncSecrets = props.configSync.secrets.flatMap((s) => s.containerSecrets);
 
-    const volumeInit = this.container(CONTAINERS.volumeInit, this.kongImage, {
+    const volumeInit = this.containerDefinition(CONTAINERS.volumeInit, this.kongImage, {
       essential: false,
       user: '0',
       entryPoint: ['/bin/sh', '-c'],
@@ -310,7 +315,7 @@ export class KongService extends Construct {
       ],
     });
     const migrations = (essential: boolean, command: string[]) =>
-      this.container(CONTAINERS.migrations, this.kongImage, {
+      this.containerDefinition(CONTAINERS.migrations, this.kongImage, {
         essential,
         entryPoint: ['/bin/sh', '-c'],
         command,
@@ -322,7 +327,7 @@ export class KongService extends Construct {
           { sourceVolume: 'kong-tmp', containerPath: '/tmp', readOnly: false },
         ],
       });
-    const kongContainer = this.container(CONTAINERS.kong, this.kongImage, {
+    const kongContainer = this.containerDefinition(CONTAINERS.kong, this.kongImage, {
       essential: true,
       environment: toKeyValue(kongEnvironment(envOptions)),
       secrets: kongSecrets.map(toSecretEntry),
@@ -358,7 +363,7 @@ export class KongService extends Construct {
       HOME: '/tmp',
     };
     Object.assign(syncEnv, props.configSync.environment ?? {});
-    const configSync = this.container(CONTAINERS.configSync, this.deckImage, {
+    const configSync = this.containerDefinition(CONTAINERS.configSync, this.deckImage, {
       essential: false,
       entryPoint: ['/bin/sh', '-c'],
       command: [configSyncScript(`http://127.0.0.1:${KONG_PORTS.admin}`)],
@@ -383,13 +388,8 @@ export class KongService extends Construct {
     }
 
     const taskBase = {
-      networkMode: 'awsvpc',
-      requiresCompatibilities: ['FARGATE'],
-      cpu: String(kong.cpu),
-      memory: String(kong.memoryMiB),
-      executionRoleArn: this.executionRole.arn,
+      ...this.taskDefinitionBase(props.cpu, props.memoryMiB),
       taskRoleArn: this.taskRole.arn,
-      runtimePlatform: { operatingSystemFamily: 'LINUX', cpuArchitecture: 'X86_64' },
     };
     this.taskDefinition = new EcsTaskDefinition(this, 'task', {
       ...taskBase,
@@ -409,17 +409,10 @@ export class KongService extends Construct {
     });
 
     // --- Service -------------------------------------------------------------------------------
-    const subnets = network.privateSubnets.map((s) => s.id);
-    this.service = new EcsService(this, 'service', {
-      name: naming.name('kong'),
-      cluster: props.platform.cluster.arn,
-      taskDefinition: this.taskDefinition.arn,
-      desiredCount: kong.desiredCount,
-      launchType: 'FARGATE',
-      platformVersion: '1.4.0',
-      // Tasks spread over the private subnets of every AZ; ECS rebalances after an AZ recovers.
-      networkConfiguration: { subnets, securityGroups: [this.securityGroup.id], assignPublicIp: false },
-      availabilityZoneRebalancing: 'ENABLED',
+    this.createService({
+      serviceName: naming.name('kong'),
+      taskDefinition: this.taskDefinition,
+      desiredCount: props.desiredCount,
       loadBalancer: [
         {
           targetGroupArn: alb.targetGroup.arn,
@@ -429,26 +422,19 @@ export class KongService extends Construct {
       ],
       // Room for migrations and Kong's start before ALB checks count.
       healthCheckGracePeriodSeconds: 180,
-      deploymentCircuitBreaker: { enable: true, rollback: true },
-      deploymentMinimumHealthyPercent: 100,
-      deploymentMaximumPercent: 200,
-      enableEcsManagedTags: true,
-      propagateTags: 'SERVICE',
-      waitForSteadyState: false,
-      // Autoscaling owns the count after creation.
-      lifecycle: { ignoreChanges: ['desired_count'] },
-      dependsOn: [...alb.listeners],
-      tags: { Name: naming.name('kong') },
+      autoscaling: {
+        minCount: props.minCount,
+        maxCount: props.maxCount,
+        cpuTargetPercent: props.cpuTargetPercent ?? 60,
+        requestsPerTarget: {
+          resourceLabel: alb.requestCountResourceLabel,
+          perMinute: props.requestsPerTargetPerMinute ?? 6000,
+        },
+      },
+      dependsOn: alb.listeners,
     });
-    skipCheckov(
-      this.service,
-      'CKV_AWS_332',
-      'pinned to 1.4.0, the current Linux Fargate platform, so a platform change arrives as a reviewed diff',
-    );
 
-    this.createAutoscaling(props);
-    this.metricDimensions = { ClusterName: props.platform.cluster.name, ServiceName: this.service.name };
-
+    const subnets = network.privateSubnets.map((s) => s.id);
     this.runTaskBase = [
       'aws ecs run-task',
       `--region ${env.region}`,
@@ -476,134 +462,8 @@ export class KongService extends Construct {
    * dependency (database 5432, Redis 6379, upstream 8080).
    */
   connectTo(peer: SecurityGroupPeer, port: number, description: string): void {
-    new VpcSecurityGroupEgressRule(this, `egress-${port}-${ownerLabel(peer.securityGroup)}`, {
-      securityGroupId: this.securityGroup.id,
-      description,
-      referencedSecurityGroupId: peer.securityGroup.id,
-      ipProtocol: 'tcp',
-      fromPort: port,
-      toPort: port,
-    });
+    this.connections.allowTo(peer.securityGroup, port, description);
     peer.allowFrom(this.securityGroup, `${description} from Kong`);
-  }
-
-  private ecsTasksTrust(id: string, env: AwsEnvironment): string {
-    return new DataAwsIamPolicyDocument(this, id, {
-      statement: [
-        {
-          actions: ['sts:AssumeRole'],
-          principals: [{ type: 'Service', identifiers: ['ecs-tasks.amazonaws.com'] }],
-          condition: [{ test: 'StringEquals', variable: 'aws:SourceAccount', values: [env.accountId] }],
-        },
-      ],
-    }).json;
-  }
-
-  private createExecutionRole(props: KongServiceProps, cache: PullThroughCache | undefined): IamRole {
-    const { naming, environment: env } = props;
-    const role = new IamRole(this, 'execution-role', {
-      name: naming.name('kong-execution'),
-      description: 'ECS agent for Kong tasks: pull images, write logs, resolve the injected secrets',
-      assumeRolePolicy: this.ecsTasksTrust('execution-role-trust', env),
-    });
-    const statements: NonNullable<ConstructorParameters<typeof DataAwsIamPolicyDocument>[2]>['statement'] = [
-      {
-        sid: 'WriteTaskLogs',
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [`${this.logGroup.arn}:*`],
-      },
-    ];
-    if (cache) {
-      const repositories = env.arn('ecr', `repository/${cache.prefix}/*`);
-      statements.push(
-        { sid: 'EcrLogin', actions: ['ecr:GetAuthorizationToken'], resources: ['*'] },
-        {
-          sid: 'PullThroughCache',
-          actions: [
-            'ecr:BatchCheckLayerAvailability',
-            'ecr:GetDownloadUrlForLayer',
-            'ecr:BatchGetImage',
-            // The first pull of an image creates its repository and imports it from Docker Hub.
-            'ecr:CreateRepository',
-            'ecr:BatchImportUpstreamImage',
-          ],
-          resources: [repositories],
-        },
-      );
-    }
-    const base = new DataAwsIamPolicyDocument(this, 'execution-policy-document', { statement: statements });
-    new IamRolePolicy(this, 'execution-policy', { name: 'pull-and-log', role: role.id, policy: base.json });
-
-    const injected = [props.database.password, ...(props.kongSecrets ?? []), ...props.configSync.secrets];
-    injected.forEach((secrets, i) => {
-      new IamRolePolicy(this, `execution-secrets-${i}`, {
-        name: `read-injected-secrets-${i}`,
-        role: role.id,
-        policy: secrets.readPolicyJson,
-      });
-    });
-    return role;
-  }
-
-  private createAutoscaling(props: KongServiceProps): void {
-    const { kong, naming } = props;
-    const target = new AppautoscalingTarget(this, 'scaling-target', {
-      serviceNamespace: 'ecs',
-      scalableDimension: 'ecs:service:DesiredCount',
-      resourceId: `service/${props.platform.cluster.name}/${this.service.name}`,
-      minCapacity: kong.minCount,
-      maxCapacity: kong.maxCount,
-    });
-    const common = {
-      policyType: 'TargetTrackingScaling',
-      serviceNamespace: target.serviceNamespace,
-      scalableDimension: target.scalableDimension,
-      resourceId: target.resourceId,
-    };
-    new AppautoscalingPolicy(this, 'scale-on-cpu', {
-      ...common,
-      name: naming.name('kong-cpu'),
-      targetTrackingScalingPolicyConfiguration: {
-        predefinedMetricSpecification: { predefinedMetricType: 'ECSServiceAverageCPUUtilization' },
-        targetValue: kong.cpuTargetPercent,
-        scaleOutCooldown: 60,
-        scaleInCooldown: 300,
-      },
-    });
-    new AppautoscalingPolicy(this, 'scale-on-requests', {
-      ...common,
-      name: naming.name('kong-requests'),
-      targetTrackingScalingPolicyConfiguration: {
-        predefinedMetricSpecification: {
-          predefinedMetricType: 'ALBRequestCountPerTarget',
-          resourceLabel: props.loadBalancer.requestCountResourceLabel,
-        },
-        targetValue: kong.requestsPerTargetPerMinute,
-        scaleOutCooldown: 60,
-        scaleInCooldown: 300,
-      },
-    });
-  }
-
-  /** One container definition with the settings every container of the task shares. */
-  private container(name: string, image: string, extra: Record<string, unknown>): Record<string, unknown> {
-    return {
-      name,
-      image,
-      readonlyRootFilesystem: true,
-      logConfiguration: {
-        logDriver: 'awslogs',
-        options: {
-          'awslogs-group': this.logGroup.name,
-          'awslogs-region': this.region,
-          'awslogs-stream-prefix': this.naming.stage,
-          // A slow CloudWatch must never stall the proxy: buffer, and drop when the buffer is full.
-          mode: 'non-blocking',
-          'max-buffer-size': '25m',
-        },
-      },
-      ...extra,
-    };
   }
 }
 
@@ -615,10 +475,10 @@ function toSecretEntry(s: ContainerSecret): { name: string; valueFrom: string } 
   return { name: s.name, valueFrom: s.valueFrom };
 }
 
-/** Every resource that writes a value this task injects (see `InjectedSecrets.valueWriters`). */
+/** The secret versions this task injects (`InjectedSecrets.versions`). */
 function injectedValueWriters(props: KongServiceProps): ITerraformDependable[] {
   return [props.database.password, ...(props.kongSecrets ?? []), ...props.configSync.secrets].flatMap(
-    (s) => s.valueWriters ?? [],
+    (s) => s.versions,
   );
 }
 
@@ -640,6 +500,27 @@ function validateProps(props: KongServiceProps): void {
   if (duplicates.length > 0) {
     throw new Error(
       `KongService: secrets injected twice under the same name: ${[...new Set(duplicates)].join(', ')}`,
+    );
+  }
+  const { minCount, desiredCount, maxCount } = props;
+  if (![minCount, desiredCount, maxCount].every((n) => Number.isInteger(n) && n >= 1)) {
+    throw new Error(
+      `KongService: minCount, desiredCount and maxCount must be integers >= 1, got ${minCount}, ${desiredCount}, ${maxCount}`,
+    );
+  }
+  if (!(minCount <= desiredCount && desiredCount <= maxCount)) {
+    throw new Error(
+      `KongService: expected minCount <= desiredCount <= maxCount, got ${minCount} <= ${desiredCount} <= ${maxCount}`,
+    );
+  }
+  const prefix = `${props.naming.shortPrefix}-hub`;
+  if (props.pullThroughCache && prefix.length > 30) {
+    throw new Error(`KongService: pull-through prefix "${prefix}" exceeds 30 characters`);
+  }
+  if (props.awsApiEndpoints && !props.pullThroughCache) {
+    throw new Error(
+      'KongService: awsApiEndpoints limits HTTPS egress to the VPC endpoints, so Docker Hub is out of reach: ' +
+        'set pullThroughCache to pull the Kong and decK images through ECR',
     );
   }
   if (Token.isUnresolved(props.configSync.deckConfig)) {

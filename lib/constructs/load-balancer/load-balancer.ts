@@ -15,12 +15,10 @@ import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
-import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
-import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import type { AwsEnvironment } from '../shared/aws-environment';
 import { skipCheckov, skipCheckovOptOut } from '../../policy/checkov';
 import type { Naming } from '../../contracts/naming';
-import { ownerLabel } from '../shared/construct-label';
+import { Connections, Peers } from '../shared/connections';
 import type { Network } from '../network/network';
 
 /** The TLS policy of the HTTPS listener: TLS 1.3 and 1.2 with forward-secret ciphers only. */
@@ -106,6 +104,11 @@ export class LoadBalancer extends Construct {
   readonly targetGroup: LbTargetGroup;
   /** The ALB's own security group. */
   readonly securityGroup: SecurityGroup;
+  /**
+   * The rules of {@link securityGroup}: clients in from the allowed CIDRs; out only to the peers
+   * the stack connects (Kong's proxy and status ports).
+   */
+  readonly connections: Connections;
   /** The listeners; an ECS service attached to the target group must depend on them. */
   readonly listeners: LbListener[] = [];
   /** `https://<domain>` or, without a domain, `http://<alb dns name>`. */
@@ -140,17 +143,16 @@ export class LoadBalancer extends Construct {
       vpcId: network.vpc.id,
       tags: { Name: naming.name('alb') },
     });
+    this.connections = new Connections(this, this.securityGroup);
     const publicPorts = this.https ? [80, 443] : [80];
-    (props.allowedCidrs ?? ['0.0.0.0/0']).forEach((cidr, i) => {
+    // Rules are keyed by the CIDR (`ingress-443-10-0-0-0-8`): reordering the list changes nothing.
+    for (const cidr of props.allowedCidrs ?? ['0.0.0.0/0']) {
       for (const port of publicPorts) {
-        const rule = new VpcSecurityGroupIngressRule(this, `ingress-${port}-${i}`, {
-          securityGroupId: this.securityGroup.id,
-          description: port === 80 && this.https ? 'HTTP (redirected to HTTPS)' : `Clients on ${port}`,
-          cidrIpv4: cidr,
-          ipProtocol: 'tcp',
-          fromPort: port,
-          toPort: port,
-        });
+        const rule = this.connections.allowFrom(
+          Peers.ipv4(cidr),
+          port,
+          port === 80 && this.https ? 'HTTP (redirected to HTTPS)' : `Clients on ${port}`,
+        );
         if (port === 80 && cidr === '0.0.0.0/0') {
           // Plain HTTP without a domain is an opt-out; the redirect with one is by design.
           (this.https ? skipCheckov : skipCheckovOptOut)(
@@ -162,7 +164,7 @@ export class LoadBalancer extends Construct {
           );
         }
       }
-    });
+    }
 
     const accessLogs =
       (props.accessLogs ?? true) ? this.createAccessLogBucket(props, !deletionProtection) : undefined;
@@ -241,21 +243,6 @@ export class LoadBalancer extends Construct {
         'TLS ends at the ALB; ALB to Kong stays in the VPC, admitted by security group only',
       );
     }
-  }
-
-  /**
-   * Lets the ALB open connections to `peer` on `port` (traffic or health checks). The peer's owner
-   * adds the matching ingress rule.
-   */
-  allowEgressTo(peer: SecurityGroup, port: number, description: string): void {
-    new VpcSecurityGroupEgressRule(this, `egress-${port}-${ownerLabel(peer)}`, {
-      securityGroupId: this.securityGroup.id,
-      description,
-      referencedSecurityGroupId: peer.id,
-      ipProtocol: 'tcp',
-      fromPort: port,
-      toPort: port,
-    });
   }
 
   private createHttpsListeners(domain: LoadBalancerDomain): void {

@@ -1,10 +1,9 @@
 import { Construct } from 'constructs';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
-import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import type { AwsEnvironment } from '../shared/aws-environment';
 import type { Naming } from '../../contracts/naming';
-import { ownerLabel } from '../shared/construct-label';
+import { Connections, Peers, type Peer } from '../shared/connections';
 import type { Network } from './network';
 
 /** The interface endpoints a Fargate task needs to start without NAT: images, logs, secrets. */
@@ -38,6 +37,10 @@ export class VpcEndpoints extends Construct {
   readonly interfaceEndpoints: Record<string, VpcEndpoint> = {};
   /** The S3 gateway endpoint. */
   readonly s3Gateway: VpcEndpoint;
+  /** The rules of {@link securityGroup}. */
+  readonly connections: Connections;
+  /** The S3 gateway endpoint's prefix list, the peer of an egress rule for image layers. */
+  readonly s3PrefixList: Peer;
 
   constructor(scope: Construct, id: string, props: VpcEndpointsProps) {
     super(scope, id);
@@ -49,6 +52,7 @@ export class VpcEndpoints extends Construct {
       vpcId: network.vpc.id,
       tags: { Name: naming.name('vpc-endpoints') },
     });
+    this.connections = new Connections(this, this.securityGroup);
 
     for (const service of props.interfaceServices ?? DEFAULT_INTERFACE_ENDPOINTS) {
       this.interfaceEndpoints[service] = new VpcEndpoint(this, `endpoint-${service.replace(/\./g, '-')}`, {
@@ -68,17 +72,11 @@ export class VpcEndpoints extends Construct {
       routeTableIds: network.internalRouteTables.map((t) => t.id),
       tags: { Name: naming.name('endpoint-s3') },
     });
+    this.s3PrefixList = Peers.prefixList(this.s3Gateway, this.s3Gateway.prefixListId);
   }
 
-  /** Admits `peer` on 443 to every interface endpoint. */
+  /** Admits `peer` on 443 to every interface endpoint (rule `ingress-443-<peer label>`). */
   allowFrom(peer: SecurityGroup, description: string): void {
-    new VpcSecurityGroupIngressRule(this, `ingress-${ownerLabel(peer)}`, {
-      securityGroupId: this.securityGroup.id,
-      description,
-      referencedSecurityGroupId: peer.id,
-      ipProtocol: 'tcp',
-      fromPort: 443,
-      toPort: 443,
-    });
+    this.connections.allowFrom(peer, 443, description);
   }
 }

@@ -5,12 +5,12 @@ import { ElasticacheSubnetGroup } from '@cdktf/provider-aws/lib/elasticache-subn
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
-import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Password } from '@cdktf/provider-random/lib/password';
 import type { AwsEnvironment } from '../shared/aws-environment';
 import { skipCheckovOptOut } from '../../policy/checkov';
 import { accountAdministeredKeyPolicy, customerManagedKey } from '../shared/kms-key-policy';
-import { secretsReadPolicy, type InjectedSecrets } from '../shared/injected-secrets';
+import { injectableSecrets, type InjectedSecrets } from '../shared/injected-secrets';
+import { Connections } from '../shared/connections';
 import { REDIS_HOST_VAR, REDIS_PASSWORD_KONG_ENV_VAR, REDIS_PORT_VAR } from '../../contracts/deck-env-names';
 import type { Logging } from '../logging/logging';
 import type { Naming } from '../../contracts/naming';
@@ -83,6 +83,8 @@ export class RateLimitStore extends Construct {
   readonly replicationGroup: ElasticacheReplicationGroup;
   /** The store's own security group (no rules but those added by {@link allowFrom}). */
   readonly securityGroup: SecurityGroup;
+  /** The rules of {@link securityGroup}. */
+  readonly connections: Connections;
   /** Key for at-rest encryption and the AUTH-token secret. */
   readonly key: KmsKey;
   /** The secret holding the AUTH token (the raw token as its string value). */
@@ -127,7 +129,7 @@ export class RateLimitStore extends Construct {
     });
 
     const token = new Password(this, 'auth-token', { length: AUTH_TOKEN_LENGTH, special: false });
-    this.authTokenSecret = generatedSecret(this, {
+    const authToken = generatedSecret(this, {
       id: 'auth-token-secret',
       valueId: 'auth-token-value',
       name: naming.scoped('rate-limit-store/auth-token'),
@@ -137,7 +139,8 @@ export class RateLimitStore extends Construct {
       value: token.result,
       rotation:
         'Terraform owns the token: rotate by replacing it in a deploy (ElastiCache ROTATE strategy), not by a rotation Lambda',
-    }).secret;
+    });
+    this.authTokenSecret = authToken.secret;
 
     this.securityGroup = new SecurityGroup(this, 'sg', {
       name: naming.name('rate-limit-store'),
@@ -145,6 +148,7 @@ export class RateLimitStore extends Construct {
       vpcId: network.vpc.id,
       tags: { Name: naming.name('rate-limit-store') },
     });
+    this.connections = new Connections(this, this.securityGroup);
 
     const subnets = new ElasticacheSubnetGroup(this, 'subnets', {
       name: naming.name('rate-limit-store'),
@@ -197,16 +201,14 @@ export class RateLimitStore extends Construct {
     }
     this.host = this.replicationGroup.primaryEndpointAddress;
 
-    const read = secretsReadPolicy(this, 'auth-token-read', {
+    this.injectedSecrets = injectableSecrets(this, 'auth-token-read', {
       subject: 'RateLimitStoreAuthToken',
       secretArns: [this.authTokenSecret.arn],
       keyArn: this.key.arn,
       region: env.region,
-    });
-    this.injectedSecrets = {
       containerSecrets: [{ name: REDIS_PASSWORD_KONG_ENV_VAR, valueFrom: this.authTokenSecret.arn }],
-      readPolicyJson: read.json,
-    };
+      versions: [authToken.value],
+    });
     this.configSyncEnvironment = {
       [REDIS_HOST_VAR]: this.host,
       [REDIS_PORT_VAR]: String(RATE_LIMIT_STORE_PORT),
@@ -214,18 +216,12 @@ export class RateLimitStore extends Construct {
   }
 
   /**
-   * Admits `peer` (e.g. Kong's tasks) on the store's port. The rule's construct ID derives from the
-   * peer's path, so it stays stable when other peers are added.
+   * Admits `peer` (e.g. Kong's tasks) on the store's port: one rule `ingress-6379-<peer label>`
+   * (`shared/connections.ts`), stable when other peers are added. Throws on a second call for
+   * the same peer.
    */
   allowFrom(peer: SecurityGroup, description: string): void {
-    new VpcSecurityGroupIngressRule(this, `from-${peer.node.path.replace(/\//g, '-')}`, {
-      securityGroupId: this.securityGroup.id,
-      referencedSecurityGroupId: peer.id,
-      ipProtocol: 'tcp',
-      fromPort: RATE_LIMIT_STORE_PORT,
-      toPort: RATE_LIMIT_STORE_PORT,
-      description,
-    });
+    this.connections.allowFrom(peer, RATE_LIMIT_STORE_PORT, description);
   }
 
   /** Nodes in the group: the primary and its replicas. */

@@ -32,7 +32,7 @@ export interface GeneratedSecret {
   readonly secret: SecretsmanagerSecret;
   /**
    * Its current value. A task definition that injects the secret depends on it
-   * (`InjectedSecrets.valueWriters`), so tasks started by an apply read the value it wrote.
+   * (`InjectedSecrets.versions`), so tasks started by an apply read the value it wrote.
    */
   readonly value: SecretsmanagerSecretVersion;
 }

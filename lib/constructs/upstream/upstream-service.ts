@@ -1,17 +1,12 @@
-import { Construct } from 'constructs';
-import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import type { Construct } from 'constructs';
 import { EcrLifecyclePolicy } from '@cdktf/provider-aws/lib/ecr-lifecycle-policy';
 import { EcrRepository } from '@cdktf/provider-aws/lib/ecr-repository';
-import { EcsService } from '@cdktf/provider-aws/lib/ecs-service';
 import { EcsTaskDefinition } from '@cdktf/provider-aws/lib/ecs-task-definition';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
-import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
+import type { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { ServiceDiscoveryService } from '@cdktf/provider-aws/lib/service-discovery-service';
-import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
-import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
-import type { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import type { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import type { AwsEnvironment } from '../shared/aws-environment';
+import { FargateServiceBase, type AwsApiEndpoints } from '../shared/fargate-service';
 import type { ComputePlatform } from '../compute-platform/compute-platform';
 import type { Logging } from '../logging/logging';
 import type { Naming } from '../../contracts/naming';
@@ -79,6 +74,12 @@ export interface UpstreamServiceProps {
    * @default false
    */
   readonly forceDeleteRepository?: boolean;
+  /**
+   * The stage's VPC endpoints. With them, the tasks' HTTPS egress goes only to the endpoints and
+   * the S3 prefix list (the image is in this construct's ECR repository, so nothing else is needed).
+   * @default none: HTTPS to 0.0.0.0/0 through NAT
+   */
+  readonly awsApiEndpoints?: AwsApiEndpoints;
 }
 
 /** The port the placeholder listens on inside its task. */
@@ -113,22 +114,17 @@ const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const MIB = 1024 * 1024;
 
 /**
- * The placeholder LLM gateway on Fargate: its ECR repository (immutable tags, scan on push,
- * lifecycle), a service in the private subnets registered in Cloud Map private DNS, its log group,
- * its own execution role, and a security group that admits nobody until `allowFrom` names a peer.
- * The tasks get no task role: the placeholder calls no AWS API, so it holds no credentials.
+ * The placeholder LLM gateway on Fargate, on the {@link FargateServiceBase}: its ECR repository
+ * (immutable tags, scan on push, lifecycle), a service in the private subnets registered in Cloud
+ * Map private DNS, and a security group that admits nobody until `allowFrom` names a peer. The
+ * tasks get no task role: the placeholder calls no AWS API, so it holds no credentials; its
+ * execution role may pull this repository's images and write its log group, nothing else.
  */
-export class UpstreamService extends Construct {
+export class UpstreamService extends FargateServiceBase {
   /** Where the image is pushed. */
   readonly repository: EcrRepository;
-  /** The service's security group (ingress only through {@link allowFrom}). */
-  readonly securityGroup: SecurityGroup;
-  /** The log group of the placeholder's container. */
-  readonly logGroup: CloudwatchLogGroup;
-  /** Role ECS uses to pull the image and write logs; the tasks themselves get none. */
-  readonly executionRole: IamRole;
+  /** The placeholder's task definition. */
   readonly taskDefinition: EcsTaskDefinition;
-  readonly service: EcsService;
   /** The Cloud Map service behind {@link dnsName}. */
   readonly discovery: ServiceDiscoveryService;
   /** The private DNS name Kong resolves, e.g. `llm-gateway.dev.kong-gateway.internal`. */
@@ -141,9 +137,19 @@ export class UpstreamService extends Construct {
   readonly imageUri: string;
 
   constructor(scope: Construct, id: string, props: UpstreamServiceProps) {
-    super(scope, id);
     validate(props);
-    const { naming, environment: env, network, platform } = props;
+    const { naming, platform } = props;
+    super(scope, id, {
+      ...props,
+      name: 'upstream',
+      displayName: 'LLM gateway placeholder',
+      securityGroupDescription: 'LLM gateway placeholder tasks: ingress from Kong only',
+      executionRoleDescription: 'Pulls the placeholder image and writes its logs',
+      logGroupName: naming.path('llm-gateway-placeholder'),
+      logStreamPrefix: 'placeholder',
+      // Kept from before the base: switching to launch_type would replace the service.
+      launchMode: 'capacity-provider',
+    });
     const serviceName = props.serviceName ?? 'llm-gateway';
     const stopTimeoutSeconds = props.stopTimeoutSeconds ?? 30;
 
@@ -185,64 +191,7 @@ export class UpstreamService extends Construct {
     });
     this.imageUri = `${this.repository.repositoryUrl}:${props.imageTag}`;
 
-    this.logGroup = props.logging.logGroup(this, 'log-group', {
-      name: naming.path('llm-gateway-placeholder'),
-    });
-
-    // Execution role: pull this repository's images and write this log group, nothing else.
-    const trust = new DataAwsIamPolicyDocument(this, 'execution-trust', {
-      statement: [
-        {
-          actions: ['sts:AssumeRole'],
-          principals: [{ type: 'Service', identifiers: ['ecs-tasks.amazonaws.com'] }],
-          condition: [
-            { test: 'StringEquals', variable: 'aws:SourceAccount', values: [env.accountId] },
-            { test: 'ArnLike', variable: 'aws:SourceArn', values: [env.arn('ecs', '*')] },
-          ],
-        },
-      ],
-    });
-    this.executionRole = new IamRole(this, 'execution-role', {
-      name: naming.name('upstream-execution'),
-      description: 'Pulls the placeholder image and writes its logs',
-      assumeRolePolicy: trust.json,
-    });
-    const permissions = new DataAwsIamPolicyDocument(this, 'execution-permissions', {
-      statement: [
-        { sid: 'EcrLogin', actions: ['ecr:GetAuthorizationToken'], resources: ['*'] },
-        {
-          sid: 'PullImage',
-          actions: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
-          resources: [this.repository.arn],
-        },
-        {
-          sid: 'WriteLogs',
-          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-          resources: [`${this.logGroup.arn}:*`],
-        },
-      ],
-    });
-    new IamRolePolicy(this, 'execution-policy', {
-      name: 'pull-image-write-logs',
-      role: this.executionRole.id,
-      policy: permissions.json,
-    });
-
-    // Security group: no inline rules; ingress only from peers named through allowFrom.
-    this.securityGroup = new SecurityGroup(this, 'security-group', {
-      name: naming.name('upstream'),
-      description: 'LLM gateway placeholder tasks: ingress from Kong only',
-      vpcId: network.vpc.id,
-      revokeRulesOnDelete: true,
-    });
-    new VpcSecurityGroupEgressRule(this, 'egress-https', {
-      securityGroupId: this.securityGroup.id,
-      description: 'HTTPS to ECR, S3 (image layers) and CloudWatch Logs, through NAT or VPC endpoints',
-      ipProtocol: 'tcp',
-      fromPort: 443,
-      toPort: 443,
-      cidrIpv4: '0.0.0.0/0',
-    });
+    this.allowPull([this.repository.arn]);
 
     this.discovery = new ServiceDiscoveryService(this, 'discovery', {
       name: serviceName,
@@ -259,20 +208,12 @@ export class UpstreamService extends Construct {
     this.url = `http://${this.dnsName}:${UPSTREAM_PORT}`;
 
     this.taskDefinition = new EcsTaskDefinition(this, 'task-definition', {
+      ...this.taskDefinitionBase(props.cpu, props.memoryMiB),
       family: naming.name('llm-gateway-placeholder'),
-      requiresCompatibilities: ['FARGATE'],
-      networkMode: 'awsvpc',
-      cpu: String(props.cpu),
-      memory: String(props.memoryMiB),
-      executionRoleArn: this.executionRole.arn,
-      runtimePlatform: { operatingSystemFamily: 'LINUX', cpuArchitecture: 'X86_64' },
       containerDefinitions: JSON.stringify([
-        {
-          name: UPSTREAM_CONTAINER,
-          image: this.imageUri,
+        this.containerDefinition(UPSTREAM_CONTAINER, this.imageUri, {
           essential: true,
           user: '1000:1000',
-          readonlyRootFilesystem: true,
           privileged: false,
           portMappings: [{ name: 'http', containerPort: UPSTREAM_PORT, protocol: 'tcp' }],
           // Tuning only: this service has no secrets.
@@ -300,39 +241,15 @@ export class UpstreamService extends Construct {
             startPeriod: 10,
           },
           stopTimeout: stopTimeoutSeconds,
-          logConfiguration: {
-            logDriver: 'awslogs',
-            options: {
-              'awslogs-group': this.logGroup.name,
-              'awslogs-region': env.region,
-              'awslogs-stream-prefix': 'placeholder',
-              mode: 'non-blocking',
-              'max-buffer-size': '4m',
-            },
-          },
-        },
+        }),
       ]),
     });
 
-    this.service = new EcsService(this, 'service', {
-      name: 'llm-gateway-placeholder',
-      cluster: platform.cluster.id,
-      taskDefinition: this.taskDefinition.arn,
+    this.createService({
+      serviceName: 'llm-gateway-placeholder',
+      taskDefinition: this.taskDefinition,
       desiredCount: props.desiredCount ?? 2,
-      capacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }],
-      platformVersion: 'LATEST',
-      networkConfiguration: {
-        subnets: network.privateSubnets.map((s) => s.id),
-        securityGroups: [this.securityGroup.id],
-        assignPublicIp: false,
-      },
       serviceRegistries: { registryArn: this.discovery.arn },
-      deploymentMinimumHealthyPercent: 100,
-      deploymentMaximumPercent: 200,
-      deploymentCircuitBreaker: { enable: true, rollback: true },
-      enableEcsManagedTags: true,
-      propagateTags: 'SERVICE',
-      enableExecuteCommand: false,
     });
   }
 
@@ -341,15 +258,7 @@ export class UpstreamService extends Construct {
     peer: SecurityGroup,
     description = 'Kong to the LLM gateway placeholder',
   ): VpcSecurityGroupIngressRule {
-    const id = `ingress-from-${peer.node.path.replace(/[^A-Za-z0-9-]/g, '-')}`;
-    return new VpcSecurityGroupIngressRule(this, id, {
-      securityGroupId: this.securityGroup.id,
-      referencedSecurityGroupId: peer.id,
-      description,
-      ipProtocol: 'tcp',
-      fromPort: UPSTREAM_PORT,
-      toPort: UPSTREAM_PORT,
-    });
+    return this.connections.allowFrom(peer, UPSTREAM_PORT, description);
   }
 }
 
