@@ -148,6 +148,24 @@ function buildKong(
   return { synth, kong: kong!, containers, byName, env };
 }
 
+// The per-stage tests below branch on a few settings (image source, profile, VPC endpoints). This
+// pins that dev and prod between them take both sides of each branch, so a change to a stage file
+// cannot quietly leave a branch untested.
+describe('the stages the per-stage tests run over', () => {
+  it('cover both sides of every setting the tests branch on', () => {
+    const pick = (stage: string) => {
+      const s = testStage(stage).settings;
+      return {
+        pullThroughCache: s.kong.pullThroughCache,
+        profile: s.profile,
+        vpcEndpoints: s.network.vpcEndpoints,
+      };
+    };
+    expect(pick('dev')).toEqual({ pullThroughCache: false, profile: 'development', vpcEndpoints: false });
+    expect(pick('prod')).toEqual({ pullThroughCache: true, profile: 'production', vpcEndpoints: true });
+  });
+});
+
 describe.each(['dev', 'prod'] as const)('KongService in stage %s', (stageName) => {
   const settings = testStage(stageName).settings;
   const { synth, containers, byName, env } = buildKong(stageName);
