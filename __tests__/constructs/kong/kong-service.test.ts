@@ -7,10 +7,13 @@ import { ComputePlatform } from '../../../lib/constructs/compute-platform/comput
 import type { InjectedSecrets } from '../../../lib/constructs/shared/injected-secrets';
 import { KongService, type KongServiceProps } from '../../../lib/constructs/kong/kong-service';
 import {
+  configSyncScript,
   CONTAINERS,
   deckEnvReferences,
   dockerHubPath,
   envVaultReferences,
+  KONG_PORTS,
+  MIGRATIONS_SCRIPT,
   resolveImage,
 } from '../../../lib/constructs/kong/kong-containers';
 import { LoadBalancer } from '../../../lib/constructs/load-balancer/load-balancer';
@@ -317,14 +320,9 @@ describe.each(['dev', 'prod'] as const)('KongService in stage %s', (stageName) =
   it('gates Kong on `kong migrations list` (0 or 4), bootstrapping on 3 and running up on 5, never finish', () => {
     const m = byName('kong-migrations');
     expect(m.entryPoint).toEqual(['/bin/sh', '-c']);
-    const script: string = m.command[0];
-    expect(script).toMatch(/kong migrations list/);
-    expect(script).toMatch(/0\) [^\n]*exit 0/);
-    expect(script).toMatch(/4\) [^\n]*exit 0/);
-    expect(script).toMatch(/3\) [^\n]*kong migrations bootstrap/);
-    expect(script).toMatch(/5\) [^\n]*kong migrations up/);
-    expect(script).not.toMatch(/migrations finish/);
-    expect(script).toMatch(/exit 1/);
+    // The very script kong-containers.test.ts runs against a stub `kong` (list exit codes 0, 3, 4, 5
+    // and the deadline), so the behaviour is tested there and the wiring here.
+    expect(m.command).toEqual([MIGRATIONS_SCRIPT]);
     expect(m.secrets).toEqual([{ name: 'KONG_PG_PASSWORD', valueFrom: `${DB_SECRET}:password::` }]);
     expect(env('kong-migrations')).toMatchObject({ KONG_PG_SSL: 'on', KONG_PG_SSL_VERIFY: 'on' });
   });
@@ -340,9 +338,8 @@ describe.each(['dev', 'prod'] as const)('KongService in stage %s', (stageName) =
       DECK_REDIS_PORT: '6379',
     });
     expect(c.secrets).toEqual([{ name: 'DECK_CONSUMER_SMOKE_KEY', valueFrom: `${KEY_SECRET}:current::` }]);
-    const script: string = c.command[0];
-    expect(script).toMatch(/deck gateway sync --kong-addr http:\/\/127\.0\.0\.1:8001 \/tmp\/kong\.yaml/);
-    expect(script).toMatch(/sleep/);
+    // The script kong-containers.test.ts executes (retries, FAILED line), aimed at the loopback admin API.
+    expect(c.command).toEqual([configSyncScript(`http://127.0.0.1:${KONG_PORTS.admin}`)]);
     // Keys never reach Kong's own container or its environment.
     expect(byName('kong').secrets.map((s: Json) => s.name)).not.toContain('DECK_CONSUMER_SMOKE_KEY');
   });
