@@ -40,7 +40,7 @@ const FARGATE_MEMORY_BY_CPU: Record<number, { min: number; max: number; step: nu
   16384: { min: 32768, max: 122880, step: 8192 },
 };
 
-const awsRegion = z
+export const awsRegion = z
   .string()
   .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be an AWS region name such as "eu-west-1"');
 
