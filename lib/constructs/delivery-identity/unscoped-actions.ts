@@ -25,10 +25,6 @@ export const UNSCOPED_ACTIONS: Readonly<Record<string, string>> = {
   'logs:ListTagsForResource': 'refresh reads tags; read-only',
   'logs:ListTagsLogGroup': 'refresh reads tags (the older API); read-only',
   'kms:ListAliases': 'lists the account’s aliases; KMS defines no resource for it',
-  'kms:DescribeKey': 'refresh reads key metadata (never key material); the key ID is unknown until created',
-  'kms:GetKeyPolicy': 'refresh reads key policies (never key material)',
-  'kms:GetKeyRotationStatus': 'refresh reads the rotation flag',
-  'kms:ListResourceTags': 'refresh reads tags',
   'servicediscovery:Get*': 'refresh of the namespace and service; GetOperation takes no resource',
   'servicediscovery:List*': 'listing calls take no resource',
   'application-autoscaling:Describe*':
