@@ -25,8 +25,8 @@ export function globMatch(pattern: string, value: string, ignoreCase = false): b
   return new RegExp(`^${re}$`, ignoreCase ? 'i' : '').test(value);
 }
 
-const list = (v: string | readonly string[] | undefined): string[] =>
-  v === undefined ? [] : typeof v === 'string' ? [v] : [...v];
+const list = (v: string | number | readonly string[] | undefined): string[] =>
+  v === undefined ? [] : typeof v === 'string' || typeof v === 'number' ? [String(v)] : [...v];
 
 function conditionHolds(operator: string, key: string, expected: string[], req: IamRequest): boolean {
   const raw = req.context?.[key];

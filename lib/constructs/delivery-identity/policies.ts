@@ -515,6 +515,24 @@ export function deployPolicies(
     guard: policyDocument([
       ...protectBootstrap(c, names),
       {
+        // The stack runs no EC2 instance and never opens a shell in a task: the ways `ec2:*` and
+        // `ecs:*` on the stage's resources could reach a role's credentials are closed.
+        Sid: 'NoShellsNoInstances',
+        Effect: 'Deny',
+        Action: [
+          'ecs:ExecuteCommand',
+          'ec2:RunInstances',
+          'ec2:ModifyInstanceAttribute',
+          'ec2:CreateLaunchTemplate',
+          'ec2:CreateLaunchTemplateVersion',
+          'ec2:ModifyLaunchTemplate',
+          'ec2:GetPasswordData',
+          'ec2:AssociateIamInstanceProfile',
+          'ec2:ReplaceIamInstanceProfileAssociation',
+        ],
+        Resource: ['*'],
+      },
+      {
         Sid: 'NeverTouchAnotherStage',
         Effect: 'Deny',
         Action: ['*'],
