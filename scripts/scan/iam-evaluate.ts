@@ -33,8 +33,6 @@ const BOOTSTRAP = (part: string) =>
   new RegExp(`^identity--kong-gateway-bootstrap-[a-z0-9-]+--aws_iam_policy\\.identity_[a-z0-9-]+_${part}_`);
 const KEY_POLICY = /^resource--[a-z0-9-]+--aws_kms_key\./;
 const TRUST = /^trust--/;
-const GATEWAY_ROLE_POLICY = /^identity--kong-gateway-(?!bootstrap-)[a-z0-9-]+--aws_iam_role_policy\./;
-const BOUNDARY = BOOTSTRAP('boundary');
 const ANY_IDENTITY = /^identity--(?!canary)/;
 
 /** The reasons. One entry may cover the same finding on every stage's copy of a policy. */
