@@ -21,6 +21,7 @@ import {
   deployPolicies,
   githubTrust,
   planPolicy,
+  POLICY_PART_DESCRIPTIONS,
   type StageIdentityContext,
 } from './policies';
 import { policyJson, type PolicyDocument } from './policy-document';
@@ -193,7 +194,7 @@ export class DeliveryIdentity extends Construct {
       const policy = new IamPolicy(scope, `${kind}-${part}`, {
         // Under the bootstrap prefix whatever the role's name: the deploy roles' Deny protects it.
         name: `${ciRoleName(kind, stage)}-${part}`,
-        description: `${kind} role of the stage: ${part}`,
+        description: POLICY_PART_DESCRIPTIONS[part] ?? `${kind} role: ${part}`,
         policy: policyJson(doc),
       });
       new IamRolePolicyAttachment(scope, `${kind}-${part}-attachment`, {

@@ -320,6 +320,18 @@ export function protectBootstrap(c: StageIdentityContext, names: BootstrapNames)
   ];
 }
 
+/** What each of a CI role's managed policies is for (its IAM description). */
+export const POLICY_PART_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  plan: 'Read the stage state object with the state key; the data sources a plan reads',
+  state: 'The stage state object and lock file; the reads a refresh needs; the data sources',
+  tagged:
+    'Create resources only with the Stage tag; manage only resources tagged with the stage; its KMS keys',
+  named: 'Resources named for the stage: log groups, secrets, repositories, buckets, dashboards, DNS records',
+  roles: 'Stage roles kong-gateway-<stage>-*, created and re-policied only with the stage boundary',
+  guard:
+    'Explicit denies: CI roles, boundaries, OIDC provider, state store, other stages, shells and instances',
+};
+
 /** The deploy role's policies, split so each stays under IAM's 6,144-character managed-policy limit. */
 export function deployPolicies(
   c: StageIdentityContext,
