@@ -228,7 +228,7 @@ export class UpstreamService extends Construct {
         dnsRecords: [{ type: 'A', ttl: 10 }],
       },
       // ECS reports task health to Cloud Map: only healthy tasks are answered.
-      healthCheckCustomConfig: { failureThreshold: 1 },
+      healthCheckCustomConfig: {},
     });
     this.dnsName = platform.dnsName(serviceName);
     this.url = `http://${this.dnsName}:${UPSTREAM_PORT}`;
