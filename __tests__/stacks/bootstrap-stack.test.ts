@@ -107,14 +107,14 @@ describe('kong-gateway-bootstrap-prod', () => {
     expect(errorAnnotations(stack)).toEqual([]);
   });
 
-  it('refuses credentials of another account and keeps its own state in a local file', () => {
+  it('refuses credentials of another account and keeps its own state in a local file outside cdktf.out', () => {
     expect(synth.resource('aws_iam_openid_connect_provider')).toMatchObject({
       url: 'https://token.actions.githubusercontent.com',
       client_id_list: ['sts.amazonaws.com'],
     });
     expect(synth.json.provider.aws[0].allowed_account_ids).toEqual(['222222222222']);
     expect(synth.json.terraform.backend).toEqual({
-      local: { path: 'terraform.kong-gateway-bootstrap-prod.tfstate' },
+      local: { path: '../../../terraform.kong-gateway-bootstrap-prod.tfstate' },
     });
     expect(synth.json.import).toBeUndefined();
   });

@@ -63,7 +63,9 @@ export class BootstrapStack extends TerraformStack {
       });
       backend.addOverride('use_lockfile', true);
     } else {
-      new LocalBackend(this, { path: `terraform.${bootstrapStackName(props.account)}.tfstate` });
+      // Relative to the stack's directory (cdktf.out/stacks/<stack>): the repository root, where
+      // `rm -rf cdktf.out` never reaches it (git-ignored: terraform.*.tfstate).
+      new LocalBackend(this, { path: `../../../terraform.${bootstrapStackName(props.account)}.tfstate` });
     }
 
     const environment = new AwsEnvironment(this, 'environment', { region: account.region });
