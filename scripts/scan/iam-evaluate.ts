@@ -90,7 +90,7 @@ export const ACCEPTED_FINDINGS: readonly AcceptedFinding[] = [
     issue: 'PERMISSIONS_MANAGEMENT_ACTIONS',
     files: /aws_sns_topic_policy\./,
     reason:
-      "the alarm topic's policy: its owner statement is SNS's default; publishing is limited to CloudWatch of this account",
+      "the alarm topic's policy: the account (root) manages its own topic; from outside, only this account's CloudWatch alarms of the stage may publish",
   },
   {
     tool: 'parliament',
