@@ -87,6 +87,7 @@ export default tseslint.config(
       '**/dist/',
       'jest.config.js',
       '.venv-checkov/',
+      '.venv-iam/',
       '.tools/',
     ],
   },

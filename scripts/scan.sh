@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# npm run scan: synthesize every stage, run Checkov over each stack's cdk.tf.json, and fail unless
-# every stack was read (resources checked > 0) and every failed check is fixed or skipped on its
-# resource with a reason (lib/policy/checkov.ts). Installs the pinned Checkov into a virtualenv if needed.
+# npm run scan: synthesize every stack, then
+# - Checkov over each stack's cdk.tf.json: fail unless every stack was read (resources checked > 0)
+#   and every failed check is fixed or skipped on its resource with a reason (lib/policy/checkov.ts);
+# - the IAM checkers parliament and cloudsplaining over every IAM policy of every stack (Terraform
+#   references replaced with placeholder ARNs): fail on a finding without a written reason
+#   (scripts/scan/iam-evaluate.ts), or if they miss the escalation canary.
+# Installs the pinned tools into virtualenvs if needed.
 #
-#   CHECKOV_VENV=<dir>   virtualenv to use or create (default .venv-checkov, git-ignored)
-#   STAGES=dev           scan only some stages (as for synth)
+#   CHECKOV_VENV=<dir>   Checkov's virtualenv (default .venv-checkov, git-ignored)
+#   IAM_VENV=<dir>       parliament's and cloudsplaining's (default .venv-iam, git-ignored)
+#   STAGES=dev           scan only some stages (as for synth; the bootstrap stacks need all stages)
 #   SCAN_SKIP_SYNTH=1    scan the existing cdktf.out/ (the workflow synthesizes in an earlier step)
+#   SCAN_INSTALL_ONLY=1  install the tools and stop (.ci/run, so the IAM checker test runs in npm test)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CHECKPOINT_DISABLE=1
@@ -18,6 +24,16 @@ if [[ "$("$venv/bin/checkov" --version 2>/dev/null || true)" != "$pinned" ]]; th
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
 fi
+
+iam_venv="${IAM_VENV:-.venv-iam}"
+iam_requirements=scripts/scan/iam-requirements.txt
+if ! cmp -s "$iam_requirements" "$iam_venv/installed-requirements.txt"; then
+  echo "--- installing $(grep -v '^#' "$iam_requirements" | xargs) into $iam_venv"
+  python3 -m venv "$iam_venv"
+  "$iam_venv/bin/pip" install --quiet --disable-pip-version-check -r "$iam_requirements"
+  cp "$iam_requirements" "$iam_venv/installed-requirements.txt"
+fi
+[[ "${SCAN_INSTALL_ONLY:-}" == 1 ]] && exit 0
 
 out=cdktf.out
 if [[ "${SCAN_SKIP_SYNTH:-}" != 1 ]]; then
@@ -50,4 +66,12 @@ for file in "$out"/stacks/*/cdk.tf.json; do
   fi
 done
 
-npx ts-node --transpile-only scripts/scan/report.ts "$out/stacks" "$reports"
+status=0
+npx ts-node --transpile-only scripts/scan/report.ts "$out/stacks" "$reports" || status=1
+
+policies="$out/iam/policies"
+npx ts-node --transpile-only scripts/scan/iam-report.ts extract "$out/stacks" "$policies"
+echo "--- parliament and cloudsplaining over $policies"
+"$iam_venv/bin/python" scripts/scan/iam_check.py "$policies" "$out/iam/report.json"
+npx ts-node --transpile-only scripts/scan/iam-report.ts judge "$out/iam/report.json" || status=1
+exit "$status"

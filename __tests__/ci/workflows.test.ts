@@ -9,17 +9,27 @@ import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
 import type { Json } from '../support/synth';
+import { planEnvironment, WORKFLOWS as TRUSTED_WORKFLOWS } from '../../lib/contracts/delivery-identity';
 
 const ROOT = path.join(__dirname, '..', '..');
 const WORKFLOWS = path.join(ROOT, '.github', 'workflows');
+const ACTIONS = path.join(ROOT, '.github', 'actions');
 const read = (file: string) => fs.readFileSync(path.join(WORKFLOWS, file), 'utf8');
 const workflowFiles = fs.readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f));
+/** The local composite actions the workflows use (`.github/actions/<name>/action.yml`). */
+const actionFiles = fs.existsSync(ACTIONS)
+  ? fs.readdirSync(ACTIONS).map((d) => path.join(ACTIONS, d, 'action.yml'))
+  : [];
 
-/** Remote actions not pinned to a full release tag (`owner/repo@vX.Y.Z`). */
+/**
+ * `uses:` lines whose remote action is not pinned to a full 40-hex commit SHA with its release tag
+ * in a comment (`owner/repo@<sha> # vX.Y.Z`). Local actions and reusable workflows (`./`) are exempt.
+ */
 function unpinnedActions(text: string): string[] {
-  return [...text.matchAll(/^\s*(?:-\s*)?uses:\s*(\S+)/gm)]
-    .map((m) => m[1]!)
-    .filter((ref) => !ref.startsWith('./') && !/^[\w.-]+\/[\w./-]+@v\d+\.\d+\.\d+$/.test(ref));
+  return [...text.matchAll(/^\s*(?:-\s*)?uses:\s*(\S+)(.*)$/gm)]
+    .filter((m) => !m[1]!.startsWith('./'))
+    .filter((m) => !/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/.test(m[1]!) || !/^\s+# v\d+\.\d+\.\d+$/.test(m[2]!))
+    .map((m) => `${m[1]}${m[2]}`.trim());
 }
 
 /** Whether the workflow's top level narrows the token (a `permissions:` key at column 0). */
@@ -68,9 +78,15 @@ describe('GitHub workflows', () => {
       try {
         fs.mkdirSync(path.join(copy, '.git'));
         fs.mkdirSync(path.join(copy, '.github', 'workflows'), { recursive: true });
-        for (const file of workflowFiles) {
-          const text = read(file).replace(/(uses: [^\s@]+@v\d+)\.\d+\.\d+/g, '$1');
-          fs.writeFileSync(path.join(copy, '.github', 'workflows', file), text);
+        // `owner/repo@<sha> # v4.2.2` becomes `owner/repo@v4`, in the workflows and the local actions.
+        const toMajor = (text: string) =>
+          text.replace(/(uses: [^\s@]+)@[0-9a-f]{40} # (v\d+)\.\d+\.\d+/g, '$1@$2');
+        for (const file of workflowFiles)
+          fs.writeFileSync(path.join(copy, '.github', 'workflows', file), toMajor(read(file)));
+        for (const file of actionFiles) {
+          const target = path.join(copy, path.relative(ROOT, file));
+          fs.mkdirSync(path.dirname(target), { recursive: true });
+          fs.writeFileSync(target, toMajor(fs.readFileSync(file, 'utf8')));
         }
         const result = spawnSync(actionlint!, ['-color=false'], {
           cwd: copy,
@@ -89,12 +105,32 @@ describe('GitHub workflows', () => {
     expect(workflowFiles).toEqual(expect.arrayContaining(['pr.yml', 'deploy.yml', 'deploy-stage.yml']));
   });
 
-  it('pin every action to a release tag', () => {
+  it('pin every action to a full commit SHA, with its release tag in a comment', () => {
     for (const file of workflowFiles)
       expect({ file, unpinned: unpinnedActions(read(file)) }).toEqual({ file, unpinned: [] });
+    expect(actionFiles.length).toBeGreaterThan(0);
+    for (const file of actionFiles)
+      expect({ file, unpinned: unpinnedActions(fs.readFileSync(file, 'utf8')) }).toEqual({
+        file,
+        unpinned: [],
+      });
+    const sha = '11bd71901bbe5b1630ceea73d27597364c9af683';
     expect(
-      unpinnedActions('    - uses: actions/checkout@main\n      uses: foo/bar@v4\n  - uses: ./local.yml'),
-    ).toEqual(['actions/checkout@main', 'foo/bar@v4']);
+      unpinnedActions(
+        [
+          '    - uses: actions/checkout@v4.2.2', // a tag
+          `    - uses: actions/checkout@${sha}`, // no tag comment
+          `    - uses: actions/checkout@${sha.slice(0, 12)} # v4.2.2`, // short SHA
+          `    - uses: actions/checkout@${sha} # v4.2.2`, // pinned
+          '      uses: ./.github/workflows/deploy-stage.yml', // local: exempt
+          '    - uses: ./.github/actions/stage-toolchain',
+        ].join('\n'),
+      ),
+    ).toEqual([
+      'actions/checkout@v4.2.2',
+      `actions/checkout@${sha}`,
+      `actions/checkout@${sha.slice(0, 12)} # v4.2.2`,
+    ]);
   });
 
   it('narrow the token at the top of every workflow', () => {
@@ -128,7 +164,9 @@ describe('GitHub workflows', () => {
         const perms = job.permissions ?? {};
         const steps = JSON.stringify(job.steps ?? []);
         const assumesRole =
-          steps.includes('configure-aws-credentials') || job.uses?.includes('deploy-stage.yml');
+          steps.includes('configure-aws-credentials') ||
+          steps.includes('./.github/actions/stage-toolchain') ||
+          job.uses?.includes('deploy-stage.yml');
         if (perms['id-token'] === 'write' && !assumesRole) offenders.push(`${file}:${name}`);
         for (const [scope, level] of Object.entries(perms)) {
           if (level === 'write' && !['id-token', 'pull-requests'].includes(scope))
@@ -152,8 +190,7 @@ describe('GitHub workflows', () => {
   });
 
   it('gets AWS credentials only from OIDC, never from stored keys', () => {
-    for (const file of workflowFiles) {
-      const text = read(file);
+    for (const text of [...workflowFiles.map(read), ...actionFiles.map((f) => fs.readFileSync(f, 'utf8'))]) {
       expect(text).not.toMatch(/aws-access-key-id|aws-secret-access-key|AWS_SECRET_ACCESS_KEY/);
       if (text.includes('configure-aws-credentials')) expect(text).toMatch(/role-to-assume:/);
     }
@@ -173,9 +210,73 @@ describe('GitHub workflows', () => {
     expect(pr).toMatch(/run: npm run smoke -- --url http:\/\/localhost:8000/);
   });
 
-  it('are kept current by Dependabot, actions and npm alike', () => {
-    const dependabot = fs.readFileSync(path.join(ROOT, '.github', 'dependabot.yml'), 'utf8');
-    expect(dependabot).toMatch(/package-ecosystem: github-actions/);
-    expect(dependabot).toMatch(/package-ecosystem: npm\n\s+directory: \/\n/);
+  it('are kept current by Dependabot, actions (workflows and local actions) and npm alike', () => {
+    const dependabot: Json = parse(fs.readFileSync(path.join(ROOT, '.github', 'dependabot.yml'), 'utf8'));
+    const actions = dependabot.updates.find((u: Json) => u['package-ecosystem'] === 'github-actions');
+    expect(actions.directories).toEqual(['/', '/.github/actions/*']);
+    expect(
+      dependabot.updates.some((u: Json) => u['package-ecosystem'] === 'npm' && u.directory === '/'),
+    ).toBe(true);
+  });
+
+  it('validate every synthesized stack (warnings fail) before any pull-request plan', () => {
+    /** Whether `workflow` validates after synth in the test job, and the diff job waits for it. */
+    const validatesBeforePlans = (workflow: Json): boolean => {
+      const steps: Json[] = workflow.jobs.test.steps;
+      const at = (run: RegExp) => steps.findIndex((s) => run.test(s.run ?? ''));
+      const synth = at(/^npm run synth$/);
+      return (
+        synth >= 0 &&
+        at(/terraform-validate\.sh cdktf\.out\/stacks/) > synth &&
+        workflow.jobs.diff.needs === 'test'
+      );
+    };
+    const pr: Json = parse(read('pr.yml'));
+    expect(validatesBeforePlans(pr)).toBe(true);
+    const script = fs.readFileSync(path.join(ROOT, 'scripts', 'ci', 'terraform-validate.sh'), 'utf8');
+    expect(script).toMatch(/init -backend=false/);
+    expect(script).toMatch(/warnings" != 0/);
+    // Broken: a diff that does not wait for the validation.
+    expect(validatesBeforePlans({ jobs: { ...pr.jobs, diff: { ...pr.jobs.diff, needs: undefined } } })).toBe(
+      false,
+    );
+  });
+
+  it('plan on pull requests only the development stages, with no lock and no refresh', () => {
+    const pr: Json = parse(read('pr.yml'));
+    expect(pr.jobs.diff.strategy.matrix.stage).toEqual(['dev']);
+    const bootstrap = JSON.parse(fs.readFileSync(path.join(ROOT, 'config', 'bootstrap.json'), 'utf8'));
+    expect(pr.jobs.diff.strategy.matrix.stage).toEqual(bootstrap.github.pullRequestStages);
+    for (const file of ['pr.yml', 'deploy-stage.yml'])
+      expect(read(file)).toMatch(/TF_CLI_ARGS_plan: -lock=false -refresh=false/);
+  });
+
+  it('run the jobs the CI roles trust from the workflow files the trust policies name', () => {
+    // The trust names these files (job_workflow_ref): the jobs assuming each role live there.
+    expect(read(path.basename(TRUSTED_WORKFLOWS.pullRequest))).toMatch(
+      /role-to-assume: \$\{\{ vars\.AWS_PLAN_ROLE_ARN \}\}/,
+    );
+    const deployStage = read(path.basename(TRUSTED_WORKFLOWS.deployStage));
+    expect(deployStage).toMatch(/role-to-assume: \$\{\{ vars\.AWS_PLAN_ROLE_ARN \}\}/);
+    expect(deployStage).toMatch(/role-to-assume: \$\{\{ vars\.AWS_DEPLOY_ROLE_ARN \}\}/);
+    expect(read('deploy.yml')).not.toMatch(/role-to-assume/);
+    const stage: Json = parse(read('deploy-stage.yml'));
+    expect(stage.jobs.plan.environment.name).toBe(planEnvironment('${{ inputs.stage }}'));
+    expect(stage.jobs.deploy.environment.name).toBe('${{ inputs.stage }}');
+  });
+
+  it('deploy only from main, whatever triggers the run', () => {
+    const onlyMain = (condition: unknown) =>
+      typeof condition === 'string' && condition.includes("github.ref == 'refs/heads/main'");
+    const deploy: Json = parse(read('deploy.yml'));
+    expect(Object.keys(deploy.on)).toEqual(['push', 'workflow_dispatch']);
+    for (const [name, job] of Object.entries<Json>(deploy.jobs))
+      expect({ name, guarded: onlyMain(job.if) }).toEqual({ name, guarded: true });
+    const stage: Json = parse(read('deploy-stage.yml'));
+    for (const name of ['plan', 'deploy'])
+      expect({ name, guarded: onlyMain(stage.jobs[name].if) }).toEqual({ name, guarded: true });
+    expect(deploy.jobs.prod.with.plan).toBe(true);
+    // Broken: a job without the guard.
+    expect(onlyMain(undefined)).toBe(false);
   });
 });

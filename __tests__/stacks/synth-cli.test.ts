@@ -30,17 +30,22 @@ describe('cdktf synth', () => {
   });
   afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  it('writes one stack per stage file without AWS credentials', () => {
+  it('writes one stack per stage file and one bootstrap stack per account without AWS credentials', () => {
     const outdir = path.join(tmp, 'out');
     const result = synth({ AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '' }, outdir);
     expect(result.status).toBe(0);
     const stacks = fs.readdirSync(path.join(outdir, 'stacks')).sort();
     const stageFiles = fs
       .readdirSync(CONFIG_DIR)
-      .filter((f) => f.endsWith('.json') && f !== 'schema.json')
-      .map((f) => `kong-gateway-${f.slice(0, -5)}`)
-      .sort();
-    expect(stacks).toEqual(stageFiles);
+      .filter((f) => f.endsWith('.json') && f !== 'schema.json' && f !== 'bootstrap.json')
+      .map((f) => `kong-gateway-${f.slice(0, -5)}`);
+    const accounts = Object.keys(
+      JSON.parse(fs.readFileSync(path.join(CONFIG_DIR, 'bootstrap.json'), 'utf8')).accounts,
+    ).map((a) => `kong-gateway-bootstrap-${a}`);
+    expect(stacks).toEqual([...stageFiles, ...accounts].sort());
+    expect(stacks).toEqual(
+      expect.arrayContaining(['kong-gateway-bootstrap-dev', 'kong-gateway-bootstrap-prod']),
+    );
     expect(stacks).toEqual(expect.arrayContaining(['kong-gateway-dev', 'kong-gateway-prod']));
   });
 });

@@ -23,7 +23,7 @@ export const CONFIG_DIR = path.join(__dirname, '..', '..', 'config');
 /** Every stage that has a settings file. */
 export const STAGE_NAMES: string[] = fs
   .readdirSync(CONFIG_DIR)
-  .filter((f) => f.endsWith('.json') && f !== 'schema.json')
+  .filter((f) => f.endsWith('.json') && f !== 'schema.json' && f !== 'bootstrap.json')
   .map((f) => f.slice(0, -5))
   .sort();
 

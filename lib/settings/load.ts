@@ -8,8 +8,8 @@ import type { z } from 'zod';
 import { isProductionStage } from './production-stages';
 import { STAGE_NAME_PATTERN, stageSettingsSchema, type StageSettings } from './stage-settings';
 
-/** Files in the config directory that are not stages. */
-const NON_STAGE_FILES = new Set(['schema.json']);
+/** Files in the config directory that are not stages (bootstrap.json: lib/settings/bootstrap-settings.ts). */
+const NON_STAGE_FILES = new Set(['schema.json', 'bootstrap.json']);
 
 /** A stage's name and its validated settings. */
 export interface Stage {

@@ -42,7 +42,7 @@ const FARGATE_MEMORY_BY_CPU: Record<number, { min: number; max: number; step: nu
   16384: { min: 32768, max: 122880, step: 8192 },
 };
 
-const awsRegion = z.enum(AWS_REGIONS, {
+export const awsRegion = z.enum(AWS_REGIONS, {
   error: (issue) =>
     `${JSON.stringify(issue.input)} is not an AWS region: must be one such as "eu-west-1" (the list: lib/settings/aws-regions.ts)`,
 });

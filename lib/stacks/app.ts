@@ -1,9 +1,12 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdktf';
 import { loadStages, parseStageSelection, StageSettingsError, type Stage } from '../settings/load';
 import { GatewayStack } from './gateway-stack';
 import { LocalStackStack } from './localstack-stack';
 import { stackName } from '../contracts/naming';
+import { BOOTSTRAP_SETTINGS_FILE, loadBootstrapSettings } from '../settings/bootstrap-settings';
+import { BootstrapStack } from './bootstrap-stack';
 
 /** Options of {@link buildApp}. */
 export interface BuildAppOptions {
@@ -13,14 +16,20 @@ export interface BuildAppOptions {
   readonly stages?: readonly string[];
   /** Output directory. @default cdktf's (`cdktf.out`) */
   readonly outdir?: string;
+  /**
+   * Build the bootstrap stacks too (`<configDir>/bootstrap.json`, one per account), when the file exists.
+   * @default true when no stage selection is given
+   */
+  readonly bootstrap?: boolean;
 }
 
 /** The repository's `config/` directory. */
 export const DEFAULT_CONFIG_DIR = path.join(__dirname, '..', '..', 'config');
 
 /**
- * Validates every selected stage, then builds one stack per stage. Throws `StageSettingsError`
- * before creating anything when a settings file is wrong.
+ * Validates every selected stage, then builds one stack per stage, and (with every stage) one
+ * bootstrap stack per account of `bootstrap.json`. Throws `StageSettingsError` before creating
+ * anything when a settings file is wrong.
  */
 export function buildApp(options: BuildAppOptions = {}): { app: App; stages: Stage[] } {
   const stages = loadStages(options.configDir ?? DEFAULT_CONFIG_DIR, options.stages);
@@ -29,6 +38,13 @@ export function buildApp(options: BuildAppOptions = {}): { app: App; stages: Sta
     // A LocalStack stage holds only what LocalStack's free tier serves (lib/stacks/localstack-stack.ts).
     if (stage.settings.localstack) new LocalStackStack(app, stackName(stage.name), { stage });
     else new GatewayStack(app, stackName(stage.name), { stage });
+  }
+  const bootstrapFile = path.join(options.configDir ?? DEFAULT_CONFIG_DIR, BOOTSTRAP_SETTINGS_FILE);
+  if ((options.bootstrap ?? !options.stages) && fs.existsSync(bootstrapFile)) {
+    // Validated against the stage files it names; every stage is loaded when none is selected.
+    const settings = loadBootstrapSettings(bootstrapFile, stages);
+    for (const account of Object.keys(settings.accounts))
+      new BootstrapStack(app, { account, settings, stages });
   }
   return { app, stages };
 }

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { TerraformOutput, TerraformStack } from 'cdktf';
+import { Aspects, TerraformOutput, TerraformStack } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { RandomProvider } from '@cdktf/provider-random/lib/provider';
 import { AwsEnvironment } from '../constructs/shared/aws-environment';
@@ -17,7 +17,8 @@ import { renderKongConfig } from '../kong-config/render';
 import { KongService, type KongServiceProps } from '../constructs/kong/kong-service';
 import { LoadBalancer } from '../constructs/load-balancer/load-balancer';
 import { forbidOptOutSkips, skipCheckovOptOut } from '../policy/checkov';
-import { stackRules } from '../policy/rules';
+import { everyRoleHasPermissionsBoundary, stackRules } from '../policy/rules';
+import { PermissionsBoundaryAspect, stageBoundaryArn } from './permissions-boundary';
 import { applyStackPolicy } from '../policy/stack-policy-aspect';
 import { Logging } from '../constructs/logging/logging';
 import { consumerSecretName, Naming } from '../contracts/naming';
@@ -71,6 +72,12 @@ export interface GatewayStackProps {
    * @default the repository root
    */
   readonly repositoryRoot?: string;
+  /**
+   * Permissions boundary of every IAM role the stack creates (the deploy role may create roles
+   * only with it).
+   * @default the stage's boundary from the bootstrap stack, `kong-gateway-bootstrap-boundary-<stage>`
+   */
+  readonly permissionsBoundaryArn?: string;
 }
 
 /**
@@ -321,8 +328,14 @@ export class GatewayStack extends TerraformStack {
     // Addresses the d51df54 stacks had that now live elsewhere: moved, never destroyed.
     moveBaselineAddresses(this, stage);
 
+    Aspects.of(this).add(
+      new PermissionsBoundaryAspect(
+        this,
+        props.permissionsBoundaryArn ?? stageBoundaryArn(this.environment, stage.name),
+      ),
+    );
     // Last, so the stack rules see everything above; a violation fails the synth (lib/policy).
-    applyStackPolicy(this, stackRules(Object.keys(tags)));
+    applyStackPolicy(this, [...stackRules(Object.keys(tags)), everyRoleHasPermissionsBoundary]);
   }
 
   private createKongOutputs(stage: Stage): void {

@@ -19,7 +19,7 @@ mkdir -p "$out"
 cp config/*.json "$out/"
 for file in "$out"/*.json; do
   stage="$(basename "$file" .json)"
-  [[ "$stage" == schema ]] && continue
+  [[ "$stage" == schema || "$stage" == bootstrap ]] && continue # not stages
   [[ "$(jq -r '.backend.type' "$file")" == local ]] || continue
   jq --arg bucket "$TF_STATE_BUCKET" --arg region "$TF_STATE_REGION" \
     --arg key "kong-gateway/$stage.tfstate" --arg kms "${TF_STATE_KMS_KEY_ID:-}" \

@@ -205,8 +205,10 @@ describe('UpstreamService', () => {
       expect(discovery).toMatchObject({
         name: 'llm-gateway',
         dns_config: { routing_policy: 'MULTIVALUE', dns_records: [{ type: 'A', ttl: 10 }] },
-        health_check_custom_config: { failure_threshold: 1 },
+        health_check_custom_config: {},
       });
+      // Deprecated since aws 6.0: every validate warned about it.
+      expect(discovery.health_check_custom_config).not.toHaveProperty('failure_threshold');
       expect(discovery.dns_config.namespace_id).toMatch(/^\$\{aws_service_discovery_private_dns_namespace\./);
       expect(upstream.dnsName).toBe('llm-gateway.test.kong-gateway.internal');
       expect(upstream.url).toBe('http://llm-gateway.test.kong-gateway.internal:8080');

@@ -202,7 +202,7 @@ export class UpstreamService extends FargateServiceBase {
         dnsRecords: [{ type: 'A', ttl: UPSTREAM_DNS_TTL_SECONDS }],
       },
       // ECS reports task health to Cloud Map: only healthy tasks are answered.
-      healthCheckCustomConfig: { failureThreshold: 1 },
+      healthCheckCustomConfig: {},
     });
     this.dnsName = platform.dnsName(serviceName);
     this.url = `http://${this.dnsName}:${UPSTREAM_PORT}`;

@@ -6,6 +6,7 @@
 import type { StackRule } from '../stack-rule';
 import { adminApiIsNeverExposed } from './admin-api-is-never-exposed';
 import { everyContainerLogsToCloudWatch } from './every-container-logs-to-cloudwatch';
+import { everyRoleHasPermissionsBoundary } from './every-role-has-permissions-boundary';
 import { generatedSecretsStayInSecretStores } from './generated-secrets-stay-in-secret-stores';
 import { logGroupsHaveRetention } from './log-groups-have-retention';
 import { noLiteralSecrets } from './no-literal-secrets';
@@ -18,6 +19,7 @@ import { providersApplyDefaultTags } from './providers-apply-default-tags';
 export {
   adminApiIsNeverExposed,
   everyContainerLogsToCloudWatch,
+  everyRoleHasPermissionsBoundary,
   generatedSecretsStayInSecretStores,
   logGroupsHaveRetention,
   noLiteralSecrets,
@@ -28,7 +30,11 @@ export {
   providersApplyDefaultTags,
 };
 
-/** Every stack rule, with the tag keys each AWS provider must apply by default. */
+/**
+ * Every stack rule, with the tag keys each AWS provider must apply by default. The gateway stacks
+ * add `everyRoleHasPermissionsBoundary` (their roles are created by a deploy role; the bootstrap
+ * stack's CI roles are created by an administrator and are the ones the boundary protects against).
+ */
 export function stackRules(requiredTagKeys: readonly string[]): StackRule[] {
   return [
     logGroupsHaveRetention,
