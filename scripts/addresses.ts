@@ -9,7 +9,12 @@ import * as os from 'os';
 import * as path from 'path';
 import { buildApp } from '../lib/stacks/app';
 import { stackName } from '../lib/contracts/naming';
-import { addressLines, addressListFile, addressListHeader } from '../__tests__/support/addresses';
+import {
+  addressLines,
+  addressListFile,
+  addressListHeader,
+  bootstrapStackNames,
+} from '../__tests__/support/addresses';
 
 const baselineIndex = process.argv.indexOf('--baseline');
 const baselineDir = baselineIndex >= 0 ? process.argv[baselineIndex + 1] : undefined;
@@ -28,4 +33,15 @@ for (const stage of stages) {
     addressListHeader(stage.name, Boolean(baselineDir)) + addressLines(json, consumers).join('\n') + '\n',
   );
   console.log(`wrote ${path.relative(process.cwd(), file)}`);
+}
+// The bootstrap stacks (one per AWS account) hold the state bucket and the CI roles: their
+// addresses are as much a contract as a stage's. They have no d51df54 baseline.
+if (!baselineDir) {
+  for (const stack of bootstrapStackNames(outdir)) {
+    const json = JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', stack, 'cdk.tf.json'), 'utf8'));
+    const name = stack.replace(/^kong-gateway-/, '');
+    const file = addressListFile(name);
+    fs.writeFileSync(file, addressListHeader(name, false) + addressLines(json, []).join('\n') + '\n');
+    console.log(`wrote ${path.relative(process.cwd(), file)}`);
+  }
 }

@@ -12,6 +12,7 @@ import { buildApp } from '../../lib/stacks/app';
 import { stackName } from '../../lib/contracts/naming';
 import {
   addressListFile,
+  bootstrapStackNames,
   expandAddressLines,
   managedResources,
   lostAddresses,
@@ -102,5 +103,20 @@ describe('the address list helpers', () => {
     expect(lostAddresses(baseline, json)).toEqual(baseline);
     json.moved = [{ from: `aws_db_instance.${name}`, to: 'aws_db_instance.database_renamed_00000000' }];
     expect(lostAddresses(baseline, json)).toEqual([]);
+  });
+});
+
+describe.each(bootstrapStackNames(outdir))('Terraform addresses of %s', (stack) => {
+  it('equal the committed list (an unlisted change fails: run `npm run addresses` and review)', () => {
+    const json = JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', stack, 'cdk.tf.json'), 'utf8'));
+    const actual = addressesOf(json);
+    const expected = expandAddressLines(
+      readAddressList(addressListFile(stack.replace(/^kong-gateway-/, ''))),
+      [],
+    );
+    expect({
+      added: actual.filter((a) => !expected.includes(a)),
+      removed: expected.filter((a) => !actual.includes(a)),
+    }).toEqual({ added: [], removed: [] });
   });
 });

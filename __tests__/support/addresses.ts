@@ -111,3 +111,12 @@ export function lostAddresses(baseline: readonly string[], stackJson: Json): str
     return to === undefined || !actual.has(to);
   });
 }
+
+/** The bootstrap stacks (`kong-gateway-bootstrap-<account>`) a synth wrote under `outdir`. */
+export function bootstrapStackNames(outdir: string): string[] {
+  const dir = path.join(outdir, 'stacks');
+  return fs
+    .readdirSync(dir)
+    .filter((name) => name.startsWith('kong-gateway-bootstrap-'))
+    .sort();
+}
