@@ -160,7 +160,7 @@ export const ACCEPTED_FINDINGS: readonly AcceptedFinding[] = [
   {
     tool: 'cloudsplaining',
     issue: 'DataExfiltration',
-    files: /(deploy-state|plan-plan|deploy-named|_boundary_|kong_execution-secrets-)/,
+    files: /(deploy-state|plan-plan|deploy-named|_boundary_|kong_execution-role_read-)/,
     reason:
       "s3:GetObject on the stage's own state object (and access-log bucket), secretsmanager:GetSecretValue on the stage's own secrets: what planning, deploying and running the stage needs",
   },

@@ -379,11 +379,15 @@ export abstract class FargateServiceBase extends Construct {
       dependsOn: [...(o.dependsOn ?? []), policy, ...this.executionDependencies],
       tags: { Name: naming.name(this.base.name) },
     });
-    skipCheckov(
-      service,
-      'CKV_AWS_332',
-      `pinned to ${FARGATE_PLATFORM_VERSION}, the current Linux Fargate platform, so a platform change arrives as a reviewed diff`,
-    );
+    // CKV_AWS_332 wants `LATEST` on a service with `launch_type`; it does not look at a service
+    // that uses a capacity-provider strategy, where a skip would be stale (the scan fails on those).
+    if (this.base.launchMode === 'launch-type') {
+      skipCheckov(
+        service,
+        'CKV_AWS_332',
+        `pinned to ${FARGATE_PLATFORM_VERSION}, the current Linux Fargate platform, so a platform change arrives as a reviewed diff`,
+      );
+    }
     this.ecsService = service;
     if (o.autoscaling) this.createAutoscaling(o.autoscaling);
     return service;
