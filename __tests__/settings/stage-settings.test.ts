@@ -160,6 +160,12 @@ describe('bad settings are rejected with the file and the field named', () => {
       /config\/prod\.json: profile: must be "production": "prod" is a production stage/,
     ],
     [
+      'prod letting requests choose placeholder delays',
+      'prod',
+      (r) => (r.upstream.allowDelayOverride = true),
+      /config\/prod\.json: upstream\.allowDelayOverride: must be false: any consumer could hold connections open with chosen delays \(required by profile "production"\)/,
+    ],
+    [
       'prod without Performance Insights',
       'prod',
       (r) => (r.database.performanceInsights = false),

@@ -800,6 +800,11 @@ function checkProductionRules(s: StageSettings, ctx: z.RefinementCtx): void {
     'tls',
     'verify',
   ], "must be true: Kong must authenticate the database server (the region's RDS root is committed)");
+  // Issue 13: with overrides on, any consumer can hold a placeholder connection for minutes.
+  require(!s.upstream.allowDelayOverride, [
+    'upstream',
+    'allowDelayOverride',
+  ], 'must be false: any consumer could hold connections open with chosen delays');
   require(s.kong.minCount >= 2, ['kong', 'minCount'], 'must be at least 2 so a task or an AZ can fail');
   require(s.rateLimiting.policy === 'redis', [
     'rateLimiting',

@@ -38,7 +38,7 @@ const STAGE_EXPECTATIONS = {
     recoveryWindow: 0,
     logRetention: 14,
     isolatedSubnets: 2,
-    verifyTls: false, // config/dev.json opts out
+    verifyTls: true, // the default, now that the eu-west-1 root is committed
   },
   prod: {
     instanceClass: 'db.m7g.large',
