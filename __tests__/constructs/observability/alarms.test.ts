@@ -2,7 +2,6 @@ import { Lb } from '@cdktf/provider-aws/lib/lb';
 import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
 import {
   AlarmSet,
-  MIN_REQUESTS_FOR_RATE,
   configSyncAlarm,
   databaseAlarms,
   kongAccessLogAlarms,
@@ -118,7 +117,6 @@ describe('load balancer alarms', () => {
       dimensions: { LoadBalancer: '${aws_lb.alb.arn_suffix}' },
     });
     expect(query(a, 'requests').metric.dimensions).toEqual({ LoadBalancer: '${aws_lb.alb.arn_suffix}' });
-    expect(MIN_REQUESTS_FOR_RATE).toBe(20);
     expect(query(a, 'rate').expression).toBe('IF(requests >= 20, 100 * FILL(errors, 0) / requests, 0)');
     expect(a).toMatchObject({
       threshold: DEFAULT_ALARM_THRESHOLDS.alb5xxPercent,

@@ -1,5 +1,4 @@
 import {
-  CONNECTION_ALARM_SHARE,
   defaultConnectionAlarmThreshold,
   defaultMaxConnections,
 } from '../../../lib/constructs/observability/rds-capacity';
@@ -25,7 +24,6 @@ describe("RDS PostgreSQL's default max_connections", () => {
 
 describe('the connection threshold', () => {
   it('is 80 % of the default max_connections of the class', () => {
-    expect(CONNECTION_ALARM_SHARE).toBe(0.8);
     expect(defaultConnectionAlarmThreshold('db.t4g.micro')).toBe(
       Math.floor(Math.floor((1024 ** 3 - 300 * 1024 ** 2) / 9531392) * 0.8),
     );
