@@ -4,9 +4,8 @@
  * deployed into that account. Validated here, with the stage files they name, before any stack is
  * built; a wrong file stops `cdktf synth` with the file and field.
  */
-import * as fs from 'fs';
 import { z } from 'zod';
-import { describeIssues, StageSettingsError, type Stage } from './load';
+import { describeIssues, readSettingsJson, StageSettingsError, type Stage } from './load';
 import { awsRegion, STAGE_NAME_PATTERN } from './stage-settings';
 
 /** The file's name in the config directory (the stage loader skips it). */
@@ -145,13 +144,7 @@ function crossCheck(file: string, settings: BootstrapSettings, stages: readonly 
  * Throws `StageSettingsError` with every problem, naming the file and field.
  */
 export function loadBootstrapSettings(file: string, stages: readonly Stage[]): BootstrapSettings {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new StageSettingsError([`${file}: not readable JSON: ${(err as Error).message}`]);
-  }
-  return validateBootstrapSettings(file, raw, stages);
+  return validateBootstrapSettings(file, readSettingsJson(file), stages);
 }
 
 /** Validates already-parsed bootstrap settings (see {@link loadBootstrapSettings}). */

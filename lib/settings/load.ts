@@ -104,13 +104,25 @@ export function loadStage(configDir: string, stageName: string): Stage {
       `${file}: stage "${stageName}" has no settings file (known stages: ${known.join(', ') || 'none'})`,
     ]);
   }
-  let raw: unknown;
+  return validateStageSettings(stageName, file, readSettingsJson(file));
+}
+
+/**
+ * The parsed JSON of a settings file (a stage file, `bootstrap.json`); a file that cannot be read
+ * or parsed is a `StageSettingsError` naming it.
+ */
+export function readSettingsJson(file: string): unknown {
+  let text: string;
   try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new StageSettingsError([`${file}: not readable: ${(err as Error).message}`]);
+  }
+  try {
+    return JSON.parse(text);
   } catch (err) {
     throw new StageSettingsError([`${file}: not valid JSON: ${(err as Error).message}`]);
   }
-  return validateStageSettings(stageName, file, raw);
 }
 
 /**
